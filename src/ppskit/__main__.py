@@ -1,0 +1,3 @@
+from ppskit.cli import main
+
+main()
