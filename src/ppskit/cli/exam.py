@@ -12,7 +12,9 @@ import typer
 
 from ppskit.cli.common import DbOption, run_import
 
-app = typer.Typer(help="Exams: record results, build, grade, retakes, item analysis.", no_args_is_help=True)
+app = typer.Typer(
+    help="Exams: record results, build, grade, retakes, item analysis.", no_args_is_help=True
+)
 
 
 @app.command("record")

@@ -1,0 +1,237 @@
+"""``ppskit demo``: a synthetic cohort that reaches every stage, loaded through the same
+import and certificate functions a trainer uses, with dates relative to today."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from ppskit.dates import add_years
+from ppskit.framework import load_framework
+
+PREFIX = "DEMO-"
+
+# (id, name, birth year, lived, education, id ok, employed 2022, role in the demo)
+PEOPLE = [
+    ("01", "Alex Rivera", 2010, "yes", "none", "yes", "", "ineligible"),
+    ("02", "Bea Thompson", 1984, "yes", "high-school", "yes", "", "in-training"),
+    ("03", "Carmen Diaz", 1979, "yes", "ged", "yes", "", "exam-ready"),
+    ("04", "Dana Nguyen", 1988, "yes", "bachelor", "yes", "", "retake-open"),
+    ("05", "Eli Johnson", 1975, "yes", "high-school", "yes", "yes", "grandfathered"),
+    ("06", "Fatima Ali", 1990, "yes", "associate", "yes", "", "certifiable"),
+    ("07", "Grace Kim", 1982, "yes", "high-school", "yes", "", "certified"),
+    ("08", "Hector Ruiz", 1977, "yes", "ged", "yes", "", "renewal-due"),
+    ("09", "Imani Brooks", 1981, "yes", "high-school", "yes", "", "expired"),
+    ("10", "Jordan Lee", 1986, "yes", "master", "yes", "", "suspended"),
+    ("11", "Kai Morgan", 1983, "yes", "high-school", "yes", "", "revoked"),
+    ("12", "Lena Fischer", 1978, "yes", "ged", "yes", "", "certified"),
+    ("13", "Marcus Hill", 1987, "yes", "high-school", "yes", "", "exam-ready"),
+    ("14", "Nora Patel", 1973, "yes", "high-school", "yes", "yes", "certifiable"),
+]
+
+
+def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def _core_rows(
+    tid: str,
+    start: date,
+    per_domain: float,
+    verified: str = "yes",
+    domains: list[str] | None = None,
+) -> list[list]:
+    """One training day per domain, a day apart, starting at ``start``."""
+    domains = domains or load_framework().domain_ids
+    return [
+        [
+            tid,
+            (start + timedelta(days=i)).isoformat(),
+            per_domain,
+            "core",
+            d,
+            "session",
+            verified,
+            "demo training day",
+        ]
+        for i, d in enumerate(domains)
+    ]
+
+
+def _sitting(tid: str, day: date, form: str, fail: set[str], low: float = 55.0) -> list[list]:
+    return [
+        [tid, day.isoformat(), form, s, low if s in fail else 85.0]
+        for s in load_framework().domain_ids
+        if not fail or True
+    ]
+
+
+def build_demo(db: str | None = None, today: date | None = None) -> int:
+    """Load the demo cohort unless it is there already; returns trainees added."""
+    from ppskit.imports import import_exam_results, import_hours, import_trainees
+    from ppskit.ledger.api import trainees_frame
+    from ppskit.ledger.certificates import certify, discipline, renew
+
+    t = today or date.today()
+    existing = trainees_frame(db=db)
+    if not existing.empty and existing["trainee_id"].str.startswith(PREFIX).any():
+        return 0
+    d = {p[0]: PREFIX + p[0] for p in PEOPLE}
+    domains = load_framework().domain_ids
+    hours: list[list] = []
+    exams: list[list] = []
+    # Training and exams, dated so each trainee lands in their stage today.
+    hours += _core_rows(d["02"], t - timedelta(days=40), 2.75, domains=domains[:8])
+    hours += [
+        [
+            d["02"],
+            (t - timedelta(days=3)).isoformat(),
+            3,
+            "core",
+            "advocacy",
+            "module",
+            "no",
+            "module:advocacy",
+        ]
+    ]
+    hours += _core_rows(d["03"], t - timedelta(days=60), 4)
+    hours += _core_rows(d["04"], t - timedelta(days=90), 4)
+    exams += _sitting(d["04"], t - timedelta(days=10), "A", {"culture", "ethics-boundaries"})
+    hours += _core_rows(d["06"], t - timedelta(days=80), 4)
+    exams += _sitting(d["06"], t - timedelta(days=30), "A", {"self-care"})
+    exams += [[d["06"], (t - timedelta(days=12)).isoformat(), "B", "self-care", 90.0]]
+    # 13: failed twice more after the first sitting; the series is void.
+    hours += _core_rows(d["13"], t - timedelta(days=200), 3.5)
+    exams += _sitting(d["13"], t - timedelta(days=150), "A", {"culture", "advocacy"})
+    exams += [
+        [d["13"], (t - timedelta(days=140)).isoformat(), "B", "culture", 60.0],
+        [d["13"], (t - timedelta(days=140)).isoformat(), "B", "advocacy", 75.0],
+        [d["13"], (t - timedelta(days=125)).isoformat(), "C", "culture", 65.0],
+    ]
+    # 14: grandfathered, passed the special exam, no core hours needed.
+    exams += _sitting(d["14"], t - timedelta(days=20), "A", set())
+    certified = {  # trainee -> issue date
+        "07": t - timedelta(days=200),
+        "08": add_years(t, -2) + timedelta(days=60),
+        "09": add_years(t, -2) - timedelta(days=30),
+        "10": t - timedelta(days=300),
+        "11": t - timedelta(days=400),
+        "12": add_years(t, -2) - timedelta(days=100),
+    }
+    for key, issued in certified.items():
+        hours += _core_rows(d[key], issued - timedelta(days=60), 4)
+        exams += _sitting(d[key], issued - timedelta(days=20), "A", set())
+    ce = [("07", 40, 6), ("08", 200, 14), ("12", 300, 20), ("12", 700, 4)]
+    for key, days_ago, h in ce:
+        hours.append(
+            [
+                d[key],
+                (t - timedelta(days=days_ago)).isoformat(),
+                h,
+                "ce",
+                "iep-special-education",
+                "external",
+                "yes",
+                "demo CE workshop",
+            ]
+        )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        people = [[d[p[0]], p[1], f"{p[2]}-05-17", p[3], p[4], p[5], p[6], ""] for p in PEOPLE]
+        import_trainees(
+            _csv(
+                tmpdir / "trainees.csv",
+                [
+                    "trainee_id",
+                    "name",
+                    "birth_date",
+                    "lived_experience",
+                    "education",
+                    "id_verified",
+                    "employed_2022_01_01",
+                    "profile",
+                ],
+                people,
+            ),
+            by="demo",
+            db=db,
+            today=t,
+        )
+        import_hours(
+            _csv(
+                tmpdir / "hours.csv",
+                ["trainee_id", "date", "hours", "category", "topic", "source", "verified", "note"],
+                hours,
+            ),
+            by="demo",
+            db=db,
+            today=t,
+        )
+        import_exam_results(
+            _csv(
+                tmpdir / "exams.csv", ["trainee_id", "date", "form", "section", "score_pct"], exams
+            ),
+            by="demo",
+            db=db,
+            today=t,
+        )
+    for key, issued in certified.items():
+        certify(d[key], on=issued, by="demo", db=db, today=t)
+    renew(d["12"], on=t - timedelta(days=130), by="demo", db=db, today=t)
+    discipline(
+        d["10"],
+        "suspended",
+        on=t - timedelta(days=20),
+        reason="complaint under investigation",
+        by="demo",
+        db=db,
+        today=t,
+    )
+    discipline(
+        d["11"],
+        "revoked",
+        on=t - timedelta(days=50),
+        reason="serving own family member (seed 004 staffing rule)",
+        by="demo",
+        db=db,
+        today=t,
+    )
+    return len(PEOPLE)
+
+
+def run_demo(db: str | None = None, echo: Callable[[str], None] = print) -> None:
+    """Build the demo cohort (once), print the status table and what to try next."""
+    from ppskit.db import resolve_url
+    from ppskit.status_output import render_status
+
+    url = resolve_url(db)
+    added = build_demo(db)
+    if added:
+        echo(f"Loaded a demo cohort of {added} trainees into {url}")
+    else:
+        echo(f"The demo cohort is already in {url}")
+    echo(render_status(db=db))
+    try:
+        from ppskit.reports.demo_hook import write_demo_report  # issue 6
+    except ImportError:
+        write_demo_report = None
+    if write_demo_report is not None:
+        echo(write_demo_report(db=db))
+    today = date.today().isoformat()
+    echo(
+        "Try next:\n"
+        "  ppskit status --format csv                 # the same table as CSV\n"
+        "  ppskit status --trainee DEMO-04            # one trainee\n"
+        f"  ppskit hours log DEMO-02 --date {today} --hours 3 --topic culture   # log hours\n"
+        f"  ppskit certify DEMO-06 --on {today}      # issue a certificate\n"
+        "  ppskit modules list                        # the curriculum\n"
+        "  jupyter lab modules/                       # open the trainee notebooks\n"
+    )

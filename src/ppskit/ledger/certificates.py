@@ -1,0 +1,194 @@
+"""Certificate events: issue, renew, suspend, reinstate, revoke, transfer.
+
+Each action is a new ``cert_events`` row; the rule checks use the status engine on the
+ledger as of the action's date, inside the same write transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import insert, select
+
+from ppskit.dates import add_years, fmt
+from ppskit.db import read_connection, write_transaction
+from ppskit.imports import ImportRejected, RowError
+from ppskit.ledger.tables import cert_events
+from ppskit.policies import load_policy
+from ppskit.status import compute_from_inputs, load_inputs
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I look-alikes
+
+
+class CertificateRefused(ImportRejected):
+    """The action breaks a rule of the profile; nothing was written."""
+
+
+@dataclass
+class CertOutcome:
+    """What an accepted action wrote."""
+
+    trainee_id: str
+    kind: str
+    on: date
+    expires_on: date | None
+    code: str | None
+    message: str
+
+
+def new_verification_code() -> str:
+    """A random code like ``PPSS-7KQ2-M9XD`` printed on the certificate."""
+    chars = [secrets.choice(_CODE_ALPHABET) for _ in range(8)]
+    return "PPSS-" + "".join(chars[:4]) + "-" + "".join(chars[4:])
+
+
+def _refuse(action: str, message: str) -> CertificateRefused:
+    return CertificateRefused(action, [RowError(0, "", message)])
+
+
+def _act(
+    trainee_id: str,
+    kind: str,
+    on: date,
+    *,
+    by: str,
+    reason: str = "",
+    db: str | None = None,
+    today: date | None = None,
+) -> CertOutcome:
+    today = today or date.today()
+    action = f"{kind} {trainee_id}"
+    if on > today:
+        raise _refuse(action, f"{on} is in the future; record events once they happen")
+    if kind in ("suspended", "reinstated", "revoked", "transferred") and not reason.strip():
+        raise _refuse(action, "a reason is required (--reason TEXT)")
+    with write_transaction(db) as conn:
+        inputs = load_inputs(conn, on, trainee_id)
+        if inputs["trainees"].empty:
+            raise _refuse(action, f"unknown trainee '{trainee_id}'")
+        last = conn.execute(
+            select(cert_events.c.on_date)
+            .where(cert_events.c.trainee_id == trainee_id)
+            .order_by(cert_events.c.on_date.desc())
+            .limit(1)
+        ).scalar()
+        if isinstance(last, str):
+            last = date.fromisoformat(last)
+        if last and on < last:
+            raise _refuse(action, f"{on} is before the trainee's last certificate event ({last})")
+        row = compute_from_inputs(inputs, on).iloc[0]
+        stage = row["stage"]
+        policy = load_policy(inputs["trainees"]["profile"].iloc[0] or None)
+        expires_on = code = None
+        if kind == "issued":
+            if stage != "certifiable":
+                raise _refuse(
+                    action, f"cannot certify on {on}: stage is '{stage}'. {row['next_action']}"
+                )
+            expires_on = add_years(on, policy.certificate.valid_years)
+            code = new_verification_code()
+            msg = f"Certificate issued on {on}, valid until {expires_on}. Verification code {code}."
+        elif kind == "renewed":
+            if stage not in ("certified", "renewal-due"):
+                raise _refuse(
+                    action, f"cannot renew on {on}: stage is '{stage}'. {row['next_action']}"
+                )
+            ce, need = float(row["ce_hours"]), policy.renewal.ce_hours_required
+            if ce < need - 1e-9:
+                raise _refuse(
+                    action,
+                    f"cannot renew on {on}: {ce:g} of {need:g} verified CE "
+                    "hours in the current cycle",
+                )
+            old = date.fromisoformat(row["expires_on"])
+            expires_on = add_years(old, policy.renewal.extends_years)
+            code = new_verification_code()
+            msg = f"Certificate renewed on {on}; new expiry {expires_on}. Verification code {code}."
+        elif kind == "suspended":
+            if stage not in ("certified", "renewal-due"):
+                raise _refuse(
+                    action, f"only a current certificate can be suspended (stage is '{stage}')"
+                )
+            msg = f"Certificate suspended on {on}."
+        elif kind == "reinstated":
+            if stage != "suspended":
+                raise _refuse(
+                    action, f"only a suspended certificate can be reinstated (stage is '{stage}')"
+                )
+            msg = f"Certificate reinstated on {on}."
+        elif kind == "revoked":
+            if stage not in ("certified", "renewal-due", "suspended", "expired"):
+                raise _refuse(action, f"there is no certificate to revoke (stage is '{stage}')")
+            msg = f"Certificate revoked on {on}."
+        elif kind == "transferred":
+            if stage not in ("certified", "renewal-due"):
+                raise _refuse(
+                    action, f"only a current certificate can be transferred (stage is '{stage}')"
+                )
+            msg = f"Certificate transfer recorded on {on}: {reason}."
+        else:  # pragma: no cover - guarded by callers
+            raise ValueError(kind)
+        conn.execute(
+            insert(cert_events).values(
+                trainee_id=trainee_id,
+                kind=kind,
+                on_date=on,
+                expires_on=expires_on,
+                code=code,
+                reason=reason.strip(),
+                recorded_by=by,
+                recorded_at=datetime.now(UTC),
+            )
+        )
+    return CertOutcome(trainee_id, kind, on, expires_on, code, msg)
+
+
+def certify(
+    trainee_id: str, *, on: date, by: str, db: str | None = None, today: date | None = None
+) -> CertOutcome:
+    """Issue a certificate (eligible, exam passed, training complete unless grandfathered)."""
+    return _act(trainee_id, "issued", on, by=by, db=db, today=today)
+
+
+def renew(
+    trainee_id: str, *, on: date, by: str, db: str | None = None, today: date | None = None
+) -> CertOutcome:
+    """Renew before expiry with enough verified CE hours in the current cycle."""
+    return _act(trainee_id, "renewed", on, by=by, db=db, today=today)
+
+
+def discipline(
+    trainee_id: str,
+    kind: str,
+    *,
+    on: date,
+    reason: str,
+    by: str,
+    db: str | None = None,
+    today: date | None = None,
+) -> CertOutcome:
+    """Suspend, reinstate, revoke or record a transfer (``kind`` is the event name)."""
+    return _act(trainee_id, kind, on, by=by, reason=reason, db=db, today=today)
+
+
+def lookup_code(code: str, *, db: str | None = None) -> dict | None:
+    """The certificate event that printed ``code`` and its holder, or None."""
+    from ppskit.ledger.tables import trainees
+
+    with read_connection(db) as conn:
+        row = conn.execute(
+            select(cert_events, trainees.c.name)
+            .join(trainees, trainees.c.trainee_id == cert_events.c.trainee_id)
+            .where(cert_events.c.code == code.strip().upper())
+        ).first()
+    if row is None:
+        return None
+    return {
+        "trainee_id": row.trainee_id,
+        "name": row.name,
+        "kind": row.kind,
+        "on": fmt(row.on_date) if isinstance(row.on_date, date) else row.on_date,
+        "expires_on": fmt(row.expires_on) if isinstance(row.expires_on, date) else row.expires_on,
+    }

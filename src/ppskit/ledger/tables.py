@@ -1,0 +1,109 @@
+"""Table definitions (SQLAlchemy Core). The Alembic migrations create the same schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+LEDGER_TABLES = (
+    "trainees",
+    "hours_entries",
+    "hours_events",
+    "exam_results",
+    "cert_events",
+    "exercise_progress",
+)
+
+trainees = Table(
+    "trainees",
+    metadata,
+    Column("trainee_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("lived_experience", Boolean, nullable=False),
+    Column("education", String(40), nullable=False),
+    Column("id_verified", Boolean, nullable=False),
+    Column("employed_2022_01_01", Boolean, nullable=True),
+    Column("profile", String(64), nullable=False),
+    Column("enrolled_on", Date, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+hours_entries = Table(
+    "hours_entries",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+hours_events = Table(
+    "hours_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("hours_entries.entry_id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # verify | void
+    Column("reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+exam_results = Table(
+    "exam_results",
+    metadata,
+    Column("result_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("section", String(64), nullable=False),
+    Column("score_pct", Float, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+cert_events = Table(
+    "cert_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("expires_on", Date, nullable=True),
+    Column("code", String(40), nullable=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+exercise_progress = Table(
+    "exercise_progress",
+    metadata,
+    Column("progress_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), nullable=False),
+    Column("module_id", String(64), nullable=False),
+    Column("exercise_id", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
