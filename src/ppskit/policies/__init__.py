@@ -103,6 +103,8 @@ def load_policy(profile: str | None = None) -> Policy:
     """Load and validate a policy profile by id (default ``ca-ppss``)."""
     profile = profile or DEFAULT_PROFILE
     if profile not in available_profiles():
-        raise KeyError(f"unknown policy profile {profile!r}; known: {', '.join(available_profiles())}")
+        raise KeyError(
+            f"unknown policy profile {profile!r}; known: {', '.join(available_profiles())}"
+        )
     text = files(__package__).joinpath(f"{profile}.yaml").read_text(encoding="utf-8")
     return Policy.model_validate(yaml.safe_load(text))
