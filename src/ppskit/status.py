@@ -439,17 +439,15 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
     # Core hours (verified, dated on or before as-of) per domain.
     core = _adjusted_core(inputs["sums"], inputs["events"])
     core = core[core["topic"].isin(sections)]
+    vcore = core[core["verified"].astype(bool)]
     ver = (
-        core[core["verified"]]
-        .pivot_table(
-            index="trainee_id", columns="topic", values="hours", aggfunc="sum", fill_value=0.0
-        )
-        .reindex(index=idx, columns=sections, fill_value=0.0)
-        .fillna(0.0)
+        vcore.groupby(["trainee_id", "topic"])["hours"].sum().unstack("topic")
+        if not vcore.empty
+        else pd.DataFrame()
     )
-    unver = (
-        core[~core["verified"]].groupby("trainee_id")["hours"].sum().reindex(idx, fill_value=0.0)
-    )
+    ver = ver.reindex(index=idx, columns=sections).fillna(0.0).astype(float)
+    ucore = core[~core["verified"].astype(bool)]
+    unver = ucore.groupby("trainee_id")["hours"].sum().reindex(idx).fillna(0.0)
     core_hours = ver.sum(axis=1).round(2).to_numpy()
     has_hours = ver.to_numpy() > 1e-9
     min_hours = setting(lambda p: p.training.minimum_core_hours)

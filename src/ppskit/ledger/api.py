@@ -186,7 +186,8 @@ def hours_frame(*, db: str | None = None) -> pd.DataFrame:
     if df.empty:
         return df.assign(voided=pd.Series(dtype=bool), verified_by=pd.Series(dtype=object))
     df["verified"] = df["verified"].astype(bool) | df["entry_id"].isin(ver.index)
-    df["verified_by"] = df["entry_id"].map(ver["recorded_by"]).fillna("")
+    who = ver["recorded_by"].to_dict()
+    df["verified_by"] = [who.get(e, "") for e in df["entry_id"]]
     df["voided"] = df["entry_id"].isin(void)
     return df
 
