@@ -320,6 +320,8 @@ def test_grandfathered_needs_exam_but_no_core_hours(ledger):
     row = ledger.status("2024-01-10", "G1")
     assert row["stage"] == "grandfathered"
     assert "no core-hours requirement" in row["next_action"]
+    # The transition lasts until the exam is passed (seed 002).
+    assert ledger.status("2030-01-10", "G1")["stage"] == "grandfathered"
     ledger.sitting("G1", "2024-01-05")
     assert ledger.status("2024-01-10", "G1")["stage"] == "certifiable"
     out = certify("G1", on=date(2024, 1, 10), by="board", db=ledger.url)

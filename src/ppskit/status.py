@@ -478,9 +478,11 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
     )
     transition_end = [
         e + timedelta(days=p.grandfathering.transition_days)
+        if p.grandfathering.transition_days is not None
+        else None
         for e, p in zip(tr["enrolled_on"], pol, strict=True)
     ]
-    grandfathered = employed & np.array([as_of <= t for t in transition_end])
+    grandfathered = employed & np.array([t is None or as_of <= t for t in transition_end])
 
     # Certificates.
     certs = fold_certificates(inputs["certs"], policy_for)
@@ -554,10 +556,10 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
             )
         elif grandfathered[i]:
             stage = "grandfathered"
+            by_when = f" by {fmt(transition_end[i])}" if transition_end[i] else ""
             action = (
-                "Grandfathered (employed on "
-                f"{fmt(p.grandfathering.employed_on)}): pass the special exam by "
-                f"{fmt(transition_end[i])}; no core-hours requirement."
+                f"Grandfathered (employed on {fmt(p.grandfathering.employed_on)}): pass the "
+                f"special exam{by_when}; no core-hours requirement."
             )
             if exam[i] == "failed":
                 action += " " + s.message

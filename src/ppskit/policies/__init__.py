@@ -57,7 +57,7 @@ class Renewal(_Strict):
 class Grandfathering(_Strict):
     employed_on: date
     waives_core_hours: bool
-    transition_days: int = Field(ge=0)
+    transition_days: int | None = Field(default=None, ge=0)
 
 
 class Reciprocity(_Strict):
