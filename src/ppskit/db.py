@@ -65,10 +65,14 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-@cache
 def get_engine(url: str | None = None) -> Engine:
-    """A cached engine for ``url`` (resolved), with the schema migrated to head."""
-    resolved = resolve_url(url)
+    """An engine for ``url`` (or ``$PPSKIT_DB``, or the default), with the schema
+    migrated to head; one engine per resolved URL for the life of the process."""
+    return _engine_for(resolve_url(url))
+
+
+@cache
+def _engine_for(resolved: str) -> Engine:
     is_sqlite = resolved.startswith("sqlite")
     kwargs = {"connect_args": {"timeout": 60}} if is_sqlite else {"pool_pre_ping": True}
     engine = create_engine(resolved, **kwargs)
