@@ -1,0 +1,146 @@
+"""The printable certificate (``ppskit certificate ID``) and its check
+(``ppskit verify CODE``).
+
+The verification code is the one the ledger stored when the certificate was issued or
+last renewed; checking it reads the ledger and the status engine, never the PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ppskit.ledger.api import certificate_events_frame, trainees_frame
+from ppskit.ledger.certificates import lookup_code
+from ppskit.policies import load_policy
+from ppskit.reports.render import Written, _env, html_to_pdf, reports_dir
+from ppskit.status import compute_status
+
+#: Stages in which a certificate is in force (renewal-due is still before expiry).
+CURRENT_STAGES = ("certified", "renewal-due")
+
+
+class NoCurrentCertificate(KeyError):
+    """The trainee holds no certificate that is in force."""
+
+
+def _iso(v) -> str:  # noqa: ANN001
+    if v is None or v != v:
+        return ""
+    return v.isoformat() if isinstance(v, date) else str(v)
+
+
+def _coded_events(trainee_id: str, db: str | None, as_of: date):  # noqa: ANN202
+    ev = certificate_events_frame(db=db)
+    if ev.empty:
+        return ev
+    ev = ev[(ev["trainee_id"] == trainee_id) & (ev["on_date"] <= as_of)]
+    return ev[ev["code"].notna() & (ev["code"] != "")]
+
+
+def certificate_html(trainee_id: str, *, as_of: date | None = None, db: str | None = None) -> str:
+    """The certificate page; ``NoCurrentCertificate`` when none is in force."""
+    as_of = as_of or date.today()
+    st = compute_status(as_of=as_of, trainee=trainee_id, db=db)
+    if st.empty:
+        raise KeyError(f"unknown trainee '{trainee_id}'")
+    row = st.iloc[0]
+    if row["stage"] not in CURRENT_STAGES:
+        raise NoCurrentCertificate(
+            f"{trainee_id} has no certificate in force on {as_of} (stage '{row['stage']}'). "
+            f"{row['next_action']}"
+        )
+    coded = _coded_events(trainee_id, db, as_of)
+    last = coded.iloc[-1]
+    policy = load_policy(row["profile"] or None)
+    trainee = trainees_frame(db=db).set_index("trainee_id").loc[trainee_id]
+    employed = trainee["employed_2022_01_01"]
+    return (
+        _env()
+        .get_template("certificate.html")
+        .render(
+            name=row["name"],
+            trainee_id=trainee_id,
+            profile_name=policy.name,
+            certified_on=row["certified_on"],
+            renewed_on=_iso(last["on_date"]) if last["kind"] == "renewed" else "",
+            expires_on=row["expires_on"],
+            code=last["code"],
+            grandfathered=_iso(policy.grandfathering.employed_on)
+            if employed is True or employed == 1
+            else "",
+            ce_required=f"{policy.renewal.ce_hours_required:g}",
+            cycle_years=policy.renewal.extends_years,
+        )
+    )
+
+
+def write_certificate(
+    trainee_id: str, *, out: Path | None = None, as_of: date | None = None, db: str | None = None
+) -> Written:
+    """Write the certificate PDF for a trainee whose certificate is in force."""
+    html = certificate_html(trainee_id, as_of=as_of, db=db)
+    path = out or reports_dir() / f"certificate-{trainee_id}.pdf"
+    html_to_pdf(html, path)
+    return Written([path], f"Certificate for {trainee_id}: {path}")
+
+
+@dataclass
+class Verification:
+    """What a code says about its holder today."""
+
+    code: str
+    found: bool
+    current: bool
+    message: str
+    trainee_id: str = ""
+    name: str = ""
+    expires_on: str = ""
+
+
+def verify_code(code: str, *, as_of: date | None = None, db: str | None = None) -> Verification:
+    """Check a printed verification code against the ledger.
+
+    ``current`` is true when the holder's certification is in force on ``as_of``. A code
+    from before a renewal still identifies the holder; the message says it was replaced.
+    """
+    as_of = as_of or date.today()
+    code = code.strip().upper()
+    hit = lookup_code(code, db=db)
+    if hit is None:
+        return Verification(
+            code,
+            False,
+            False,
+            f"No certificate has the code {code}. Check the spelling: codes look like "
+            "PPSS-7KQ2-M9XD (no letter O or I, no digit 0 or 1).",
+        )
+    tid, name = hit["trainee_id"], hit["name"]
+    row = compute_status(as_of=as_of, trainee=tid, db=db).iloc[0]
+    stage = row["stage"]
+    coded = _coded_events(tid, db, as_of)
+    latest = coded.iloc[-1]["code"] if not coded.empty else code
+    current = stage in CURRENT_STAGES
+    if current and latest == code:
+        msg = (
+            f"VALID: {name} ({tid}) holds a current Parent Peer Support Specialist certificate, "
+            f"first issued {row['certified_on']}, valid until {row['expires_on']}."
+        )
+    elif current:
+        msg = (
+            f"REPLACED: code {code} is from an earlier certificate of {name} ({tid}), replaced "
+            f"at renewal. The certification is current until {row['expires_on']} "
+            f"(current code {latest})."
+        )
+    elif stage == "expired":
+        msg = f"EXPIRED: the certificate of {name} ({tid}) expired on {row['expires_on']}."
+    elif stage == "suspended":
+        msg = f"SUSPENDED: the certificate of {name} ({tid}) is suspended. {row['next_action']}"
+    elif stage == "revoked":
+        msg = f"REVOKED: the certificate of {name} ({tid}) was revoked. {row['next_action']}"
+    else:
+        msg = f"NOT CURRENT: {name} ({tid}) holds no certificate in force (stage '{stage}')."
+    return Verification(
+        code, True, current, msg, trainee_id=tid, name=name, expires_on=row["expires_on"]
+    )
