@@ -30,3 +30,203 @@ def record(
 
 
 # --- nbgrader pipeline commands (build, grade, results, retake, feedback, analyze) below ---
+
+
+CourseOption = typer.Option(
+    None, "--course", help="Course directory (default: the one holding nbgrader_config.py)."
+)
+AssignmentsArg = typer.Argument(
+    None, help="Assignments, e.g. exam-A or retake-t001-1 (default: all)."
+)
+TraineeOption = typer.Option(None, "--trainee", help="Only this trainee (repeatable).")
+
+
+def _course(path: Path | None):  # noqa: ANN202
+    from ppskit.cli.common import fail
+    from ppskit.exam.course import Course
+
+    try:
+        return Course.find(path)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+
+
+@app.command("build")
+def build(course: Path = CourseOption) -> None:
+    """Build the exam forms from the item bank: source/ and, through nbgrader, release/."""
+    from ppskit.cli.common import fail
+    from ppskit.exam.bank import BankError
+    from ppskit.exam.build import BuildError
+    from ppskit.exam.build import build as run_build
+
+    try:
+        report = run_build(_course(course))
+    except BankError as exc:
+        fail("The item bank has problems:\n" + "\n".join(f"  {p}" for p in exc.problems))
+    except BuildError as exc:
+        fail(str(exc))
+    changed = ", ".join(report.changed) or "none (same bank, same files)"
+    typer.echo(f"Built {', '.join(report.assignments)} from {report.items} items.")
+    typer.echo(f"Changed: {changed}. Trainee copies are in release/.")
+
+
+@app.command("grade")
+def grade(
+    assignments: list[str] = AssignmentsArg,
+    trainee: list[str] = TraineeOption,
+    workers: int = typer.Option(None, "--workers", help="Parallel workers (default: 2 per core)."),
+    force: bool = typer.Option(False, "--force", help="Grade again what is already graded."),
+    timeout: float = typer.Option(600, "--timeout", help="Most seconds for one submission."),
+    course: Path = CourseOption,
+) -> None:
+    """Autograde submissions with nbgrader, in parallel across cores."""
+    from ppskit.cli.common import fail
+    from ppskit.exam.grade import GradeError, find_submissions
+    from ppskit.exam.grade import grade as run_grade
+
+    where = _course(course)
+    total = len(find_submissions(where, assignments or None, trainee or None))
+    if not total:
+        fail("No submissions found under submitted/<trainee>/<assignment>/exam.ipynb.")
+    with typer.progressbar(length=total, label="Grading", file=None) as bar:
+        try:
+            report = run_grade(
+                where,
+                assignments=assignments or None,
+                trainees=trainee or None,
+                workers=workers,
+                force=force,
+                timeout=timeout,
+                on_progress=lambda _o: bar.update(1),
+            )
+        except GradeError as exc:
+            fail(str(exc))
+    typer.echo(
+        f"Graded {report.count('graded')}, already graded {report.count('skipped')}, "
+        f"problems {len(report.problems)} — {report.seconds:.1f} s with {report.workers} workers."
+    )
+    for o in report.problems:
+        typer.secho(f"  {o.trainee} {o.assignment}: {o.status}: {o.message}", fg="red", err=True)
+    for o in report.flagged:
+        typer.secho(
+            f"  FLAGGED {o.trainee} {o.assignment}: changed outside its answer boxes; graded "
+            "from the original (flagged in the formgrader):",
+            fg="yellow",
+        )
+        for f in o.tampered:
+            typer.echo(f"      - {f['detail']}")
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command("results")
+def results(
+    assignments: list[str] = AssignmentsArg,
+    trainee: list[str] = TraineeOption,
+    on: str = typer.Option(None, "--date", help="Sitting date, YYYY-MM-DD (default: hand-in)."),
+    by: str = typer.Option("trainer", "--by", help="Who is recording these results."),
+    csv: Path = typer.Option(None, "--csv", help="Also write the section scores to this CSV."),
+    db: DbOption = None,
+    course: Path = CourseOption,
+) -> None:
+    """Section scores per trainee; record complete sittings in the tracker."""
+    from ppskit.cli.common import parse_day
+    from ppskit.exam.results import record_results, sittings_frame
+
+    sittings = record_results(
+        _course(course),
+        assignments=assignments or None,
+        trainees=trainee or None,
+        on=parse_day(on, "--date"),
+        recorded_by=by,
+        db=db,
+    )
+    if not sittings:
+        typer.echo("No graded submissions yet: run `ppskit exam grade` first.")
+        return
+    for s in sittings:
+        head = f"{s.trainee_id}  {s.assignment} (form {s.form}, {s.date or 'no date'})"
+        typer.secho(head + ("  FLAGGED" if s.tampered else ""), bold=True)
+        for sec in s.sections:
+            if sec.pending:
+                verdict = "waiting for manual grading"
+            elif s.pass_pct is not None:
+                verdict = "pass" if sec.pct >= s.pass_pct - 1e-9 else "FAIL"
+            else:
+                verdict = ""
+            typer.echo(f"    {sec.section:<22} {sec.pct:6.1f}%  {verdict}")
+        note = f"{s.status}" + (f": {s.message}" if s.message else "")
+        if s.written:
+            note += f" ({s.written} rows)"
+        typer.echo(f"    -> {note}")
+    if csv:
+        sittings_frame(sittings).to_csv(csv, index=False)
+        typer.echo(f"Section scores written to {csv}.")
+
+
+@app.command("retake")
+def retake(
+    trainee_id: str = typer.Argument(..., help="Trainee id."),
+    db: DbOption = None,
+    course: Path = CourseOption,
+) -> None:
+    """Prepare a partial retake of the trainee's failed sections, from an unseen form."""
+    from ppskit.cli.common import fail
+    from ppskit.exam.retake import RetakeRefused, prepare_retake
+
+    try:
+        plan = prepare_retake(trainee_id, _course(course), db=db)
+    except RetakeRefused as exc:
+        fail(str(exc))
+    verb = "Prepared" if plan.created else "Already prepared (unchanged)"
+    typer.echo(
+        f"{verb}: {plan.assignment} — form {plan.form}, sitting {plan.sitting} of "
+        f"{plan.max_sittings}, sections: {', '.join(plan.sections)}."
+    )
+    typer.echo(f"Hand {plan.release} to {trainee_id}; it must be handed in by {plan.retake_by}.")
+
+
+@app.command("feedback")
+def feedback(
+    assignments: list[str] = AssignmentsArg,
+    trainee: list[str] = TraineeOption,
+    include_pending: bool = typer.Option(
+        False, "--include-pending", help="Also for sittings waiting for manual grading."
+    ),
+    course: Path = CourseOption,
+) -> None:
+    """Feedback pages for trainees (scores and their own answers; no keys, no tests)."""
+    from ppskit.exam.feedback import generate_feedback
+
+    outcomes = generate_feedback(
+        _course(course),
+        assignments=assignments or None,
+        trainees=trainee or None,
+        include_pending=include_pending,
+    )
+    written = [o for o in outcomes if o.status == "written"]
+    typer.echo(f"Feedback written for {len(written)} of {len(outcomes)} graded sittings.")
+    for o in outcomes:
+        if o.status != "written":
+            typer.echo(f"  {o.trainee} {o.assignment}: {o.status}: {o.message}")
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("analyze")
+def analyze(
+    assignments: list[str] = AssignmentsArg,
+    out: Path = typer.Option(None, "--out", help="Folder for items.csv, sections.csv, items.png."),
+    course: Path = CourseOption,
+) -> None:
+    """Item analysis across a cohort: difficulty, discrimination, KR-20; CSV and chart."""
+    from ppskit.exam.analyze import analyze as run_analyze
+
+    result = run_analyze(_course(course), out=out, assignments=assignments or None)
+    typer.echo(
+        f"{len(result.items)} items analysed, {len(result.flagged)} flagged; "
+        f"{len(result.sections)} section/form reliabilities."
+    )
+    for row in result.flagged.itertuples():
+        typer.echo(f"  {row.item_id:<28} p={row.p:.2f}  r_pb={row.r_pb:.2f}  {row.flags}")
+    typer.echo("Written: " + ", ".join(str(f) for f in result.files))

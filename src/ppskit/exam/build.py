@@ -1,0 +1,334 @@
+"""``ppskit exam build``: nbgrader source notebooks from the bank, then nbgrader's release.
+
+One notebook per sitting (``exam.ipynb``): a full sitting is the nbgrader assignment
+``exam-<form>``; a partial retake is ``retake-<trainee>-<n>`` (see ``retake.py``). Every
+graded cell's ``grade_id`` is the item id, which starts with the section id, so section
+scores are sums of nbgrader's per-cell grades; the notebook's ``metadata.ppskit`` lists
+the items, their sections and points (never keys).
+
+A multiple-choice item is three cells:
+
+* the question (markdown, locked);
+* the answer box, an nbgrader solution cell the trainee edits: ``answer_7 = "_"``;
+* a locked autograded cell that runs ``check("answer_7")`` (visible: says at once
+  whether the answer is a letter A-D) and, inside ``BEGIN/END HIDDEN TESTS``, the
+  hidden test comparing a hash of the answer with the hash of the key. nbgrader strips
+  the hidden test from ``release/``, so the release holds no test and no key.
+
+A scenario item is the question (locked markdown) and a manually graded markdown
+answer cell whose source version holds the model answer and rubric; nbgrader replaces
+it with the answer prompt in ``release/``.
+
+Building is deterministic: cell ids are derived from grade ids and nothing depends on
+the clock, so the same bank gives byte-identical ``source/`` and ``release/`` files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ppskit.exam.bank import Bank, MCItem, ScenarioItem, load_bank
+from ppskit.exam.course import Course, failure_summary, full_assignment, run_converter
+from ppskit.exam.integrity import scan_release
+from ppskit.exam.runtime import answer_digest
+from ppskit.framework import load_framework
+from ppskit.policies import Policy, load_policy
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+class BuildError(RuntimeError):
+    """The exam could not be built; the message says why in plain words."""
+
+
+def _meta(grade_id: str, *, locked=False, solution=False, grade=False, points=0) -> dict:
+    nb = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    if grade:
+        nb["points"] = points
+    return {"nbgrader": nb}
+
+
+def _cell(kind: str, cell_id: str, source: str, metadata: dict | None = None) -> dict:
+    cell = {"cell_type": kind, "id": cell_id, "metadata": metadata or {}, "source": source}
+    if kind == "code":
+        cell["execution_count"] = None
+        cell["outputs"] = []
+    return cell
+
+
+def _locked_md(grade_id: str, text: str) -> dict:
+    return _cell("markdown", grade_id, text, _meta(grade_id, locked=True))
+
+
+def _md(text: str) -> str:
+    """Item text for a markdown cell: a dollar sign stays a dollar sign (not math)."""
+    return text.strip().replace("$", r"\$")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _section_header(section: str, index: int, total: int, items: list) -> dict:
+    name = load_framework().domain(section).name
+    mc = sum(1 for i in items if i.type == "mc")
+    sc = sum(1 for i in items if i.type == "scenario")
+    parts = []
+    if mc:
+        parts.append(_plural(mc, "multiple-choice question"))
+    if sc:
+        parts.append(_plural(sc, "written answer"))
+    points = sum(i.points for i in items)
+    text = (
+        f"## Section {index} of {total}: {name}\n\n"
+        f"{' and '.join(parts)}, {_plural(points, 'point')} in all."
+    )
+    return _locked_md(f"{section}-header", text)
+
+
+def _mc_cells(item: MCItem, number: int) -> list[dict]:
+    var = f"answer_{number}"
+    options = "\n".join(f"**{letter}.** {_md(text)}  " for letter, text in item.options.items())
+    question = f"### Question {number}\n\n{_md(item.stem)}\n\n{options.rstrip()}"
+    # The solution region is empty: nbgrader puts its code stub (the typing hint set
+    # in nbgrader_config.py) there, above the blank answer line.
+    answer = f'### BEGIN SOLUTION\n### END SOLUTION\n{var} = "_"'
+    digest = answer_digest(item.id, item.key)
+    test = (
+        f'check("{var}")\n'
+        "### BEGIN HIDDEN TESTS\n"
+        f'grade_answer("{var}", "{item.id}", "{digest}")\n'
+        "### END HIDDEN TESTS"
+    )
+    return [
+        _locked_md(f"{item.id}-question", question),
+        _cell("code", f"{item.id}-answer", answer, _meta(f"{item.id}-answer", solution=True)),
+        _cell(
+            "code",
+            item.id,
+            test,
+            _meta(item.id, locked=True, grade=True, points=item.points),
+        ),
+    ]
+
+
+def _scenario_cells(item: ScenarioItem, number: int) -> list[dict]:
+    question = (
+        f"### Question {number} — written answer ({_plural(item.points, 'point')})\n\n"
+        f"{_md(item.stem)}\n\n"
+        "Write your answer in the box below, in your own words. A trainer reads and "
+        "marks it."
+    )
+    rubric = "\n".join(
+        f"- {_md(line.criterion)} — {_plural(line.points, 'point')}" for line in item.rubric
+    )
+    reference = (
+        f"**Model answer (trainers only):** {_md(item.model_answer)}\n\n"
+        f"**Rubric ({_plural(item.points, 'point')}):**\n\n{rubric}"
+    )
+    return [
+        _locked_md(f"{item.id}-question", question),
+        _cell(
+            "markdown",
+            item.id,
+            reference,
+            _meta(item.id, solution=True, grade=True, points=item.points),
+        ),
+    ]
+
+
+def _intro(title: str, sections: list[str], policy: Policy, extra: str) -> str:
+    names = ", ".join(load_framework().domain(s).name for s in sections)
+    return (
+        f"# {title}\n\n"
+        f"{extra}"
+        f"This exam has {_plural(len(sections), 'section')}: {names}.\n\n"
+        "**How to answer**\n\n"
+        "1. Click in the grey cell just below this text and press **Shift+Enter**. It "
+        "gets the exam ready.\n"
+        "2. For a multiple-choice question, replace the `_` in the answer box with one "
+        'letter, A, B, C or D, keeping the quotes: `answer_1 = "B"`. Press '
+        "**Shift+Enter**. The line under the box tells you at once whether your letter "
+        "can be read. It does not tell you whether it is right.\n"
+        "3. For a written answer, double-click the box under the question, type your "
+        "answer, and press **Shift+Enter**.\n"
+        "4. Save often (**Ctrl+S**). When you have finished, save and hand in the "
+        "notebook the way your trainer explained.\n\n"
+        f"**Passing:** you need at least {policy.exam.section_pass_pct:g}% in every "
+        "section. If you do not reach it in a section, you can retake just that section "
+        f"within {policy.retake.window_days} days, with different questions."
+    )
+
+
+SETUP = (
+    "# Run this cell first: click in it, then press Shift+Enter.\n"
+    "from ppskit.exam.runtime import A, B, C, D, check, grade_answer, setup\n"
+    "\n"
+    "setup()"
+)
+
+ENDING = (
+    "## You have reached the end\n\n"
+    "Check that every answer box has a letter (the line under each box says so), save "
+    "the notebook with **Ctrl+S**, and hand it in. Thank you, and good luck!"
+)
+
+
+def sitting_notebook(
+    bank: Bank,
+    form: str,
+    *,
+    assignment: str,
+    title: str,
+    sections: list[str] | None = None,
+    policy: Policy | None = None,
+    intro_extra: str = "",
+    manifest_extra: dict | None = None,
+) -> dict:
+    """The nbgrader source notebook (as a JSON-ready dict) of one sitting on ``form``.
+
+    ``sections`` limits the sitting to some sections (a partial retake); None means the
+    full exam.
+    """
+    policy = policy or load_policy()
+    order = bank.blueprint.section_order
+    sections = order if sections is None else [s for s in order if s in sections]
+    cells = [
+        _locked_md("exam-intro", _intro(title, sections, policy, intro_extra)),
+        _cell("code", "exam-setup", SETUP, _meta("exam-setup", locked=True)),
+    ]
+    listed = []
+    number = 0
+    for index, section in enumerate(sections, start=1):
+        in_section = bank.form_items(form, [section])
+        cells.append(_section_header(section, index, len(sections), in_section))
+        for item in in_section:
+            number += 1
+            if item.type == "mc":
+                cells += _mc_cells(item, number)
+            else:
+                cells += _scenario_cells(item, number)
+            listed.append(
+                {
+                    "id": item.id,
+                    "section": section,
+                    "type": item.type,
+                    "points": item.points,
+                    "question": number,
+                }
+            )
+    cells.append(_locked_md("exam-end", ENDING))
+    manifest = {
+        "assignment": assignment,
+        "form": form,
+        "sections": sections,
+        "items": listed,
+        **(manifest_extra or {}),
+    }
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": dict(KERNELSPEC),
+            "language_info": {"name": "python"},
+            "ppskit": manifest,
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def dumps_notebook(nb: dict) -> str:
+    """Serialise a notebook exactly as nbformat (and so nbgrader) writes one."""
+    import nbformat
+
+    return nbformat.writes(nbformat.from_dict(nb), version=4) + "\n"
+
+
+def manifest(path: Path) -> dict:
+    """The ``metadata.ppskit`` manifest of a sitting notebook (source or release)."""
+    return json.loads(path.read_text(encoding="utf-8"))["metadata"]["ppskit"]
+
+
+@dataclass
+class BuildReport:
+    """What ``build`` did."""
+
+    assignments: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    items: int = 0
+
+
+def _submission_count(course: Course, assignment: str) -> int:
+    from nbgrader.api import MissingEntry
+
+    from ppskit.exam.course import gradebook
+
+    if not course.gradebook_path.exists():
+        return 0
+    with gradebook(course) as gb:
+        try:
+            return len(gb.find_assignment(assignment).submissions)
+        except MissingEntry:
+            return 0
+
+
+def release_assignment(course: Course, assignment: str) -> None:
+    """Run nbgrader's ``generate_assignment`` for one assignment (source -> release)."""
+    result = run_converter(course, "GenerateAssignment", assignment, force=True)
+    if not result["success"]:
+        raise BuildError(f"nbgrader could not generate {assignment}: {failure_summary(result)}")
+
+
+def build(course: Course | None = None) -> BuildReport:
+    """Validate the bank, write ``source/exam-<form>/exam.ipynb`` for every form, and run
+    nbgrader to produce ``release/``.
+
+    A form that trainees have already sat is never changed under them: if its items
+    differ from the existing source notebook and nbgrader holds submissions for it, the
+    build stops and asks for a new form instead.
+    """
+    course = course or Course.find()
+    bank = load_bank(course.assessments)
+    report = BuildReport(items=len(bank.items))
+    planned: dict[str, str] = {}
+    for form in bank.blueprint.forms:
+        assignment = full_assignment(form)
+        nb = sitting_notebook(
+            bank,
+            form,
+            assignment=assignment,
+            title=f"PPSS certification exam — form {form}",
+        )
+        planned[assignment] = dumps_notebook(nb)
+    for assignment, text in planned.items():
+        path = course.notebook("source", assignment)
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if old is not None and old != text and _submission_count(course, assignment):
+            raise BuildError(
+                f"{assignment} has already been sat and its questions would change. "
+                "Changing a form after trainees took it would mix up their grades: add "
+                "the new items as a new form in the blueprint instead."
+            )
+        if old != text:
+            report.changed.append(assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for assignment in planned:
+        release_assignment(course, assignment)
+        report.assignments.append(assignment)
+    hits = scan_release(course.root, bank)
+    if hits:
+        raise BuildError(
+            "release/ would show trainees trainer-only text; fix the bank or the build:\n"
+            + "\n".join(f"  {h}" for h in hits[:20])
+        )
+    return report

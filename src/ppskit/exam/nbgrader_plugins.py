@@ -1,0 +1,342 @@
+"""ppskit's preprocessors inside nbgrader's own pipeline (wired in ``nbgrader_config.py``).
+
+* :class:`GuardSubmission` (autograde, sanitize step, before nbgrader's
+  ``OverwriteCells``): nbgrader silently restores an edited locked or test cell and only
+  logs a warning. This preprocessor *records* every such change in the graded
+  notebook (``metadata.ppskit.integrity`` and a visible note for the formgrader),
+  puts back deleted cells, restores nbgrader metadata a trainee edited, and
+  neutralises code a trainee added, including extra code typed into an answer box.
+  Grading therefore always runs the exam's own code against the trainee's letters.
+* :class:`AddRubrics` (autograde, last step): shows each scenario item's model answer
+  and rubric (from the source notebook) under the trainee's answer, for the trainer
+  grading in the formgrader.
+* :class:`CleanFeedback` (generate_feedback): removes hidden tests, their error
+  traces, rubrics and grader notes' internals, so feedback shows scores and the
+  trainee's own answers only.
+
+This module imports nbgrader; only nbgrader (or ``ppskit exam`` commands that grade)
+loads it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+
+from nbformat.notebooknode import NotebookNode, from_dict
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+END_HIDDEN = "END HIDDEN TESTS"
+ROLE_NOTE = "integrity-note"
+ROLE_RUBRIC = "rubric"
+LETTERS = ("A", "B", "C", "D")
+_ANSWER_VAR = re.compile(r"^(answer_[0-9]+)\s*=", re.M)
+_QUESTION = re.compile(r"^answer_([0-9]+)$")
+
+
+def strip_hidden_tests(source: str) -> str:
+    """The source as nbgrader releases it: hidden-test regions removed."""
+    out, hidden = [], False
+    for line in source.split("\n"):
+        if BEGIN_HIDDEN in line:
+            hidden = True
+        elif END_HIDDEN in line:
+            hidden = False
+        elif not hidden:
+            out.append(line)
+    return "\n".join(out)
+
+
+def clean_answer(source: str, var: str) -> tuple[str, str | None]:
+    """Keep only ``var = "<text>"`` assignments of an answer box.
+
+    Returns the source to grade and a problem kind: None (the box was clean and is
+    left exactly as written), ``"unreadable"`` (Python could not read it, as the
+    trainee saw at the time: graded as no answer) or ``"extra-code"`` (anything else was
+    in the box: only the last answer assignment is kept).
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return f'{var} = ""', "unreadable"
+    values: list[str] = []
+    extra = False
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == var
+        ):
+            value = stmt.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                values.append(value.value)
+                continue
+            if isinstance(value, ast.Name) and value.id in LETTERS:
+                values.append(value.id)
+                continue
+        extra = True
+    if not extra:
+        return source, None
+    return f"{var} = {json.dumps(values[-1] if values else '')}", "extra-code"
+
+
+class GuardSubmission(NbGraderPreprocessor):
+    """Record and neutralise changes a trainee made outside their answer boxes."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            try:
+                notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            except MissingEntry:
+                return nb, resources
+            source = {
+                c.name: {
+                    "cell_type": c.cell_type,
+                    "locked": bool(c.locked),
+                    "source": c.source,
+                    "checksum": c.checksum,
+                }
+                for c in notebook.source_cells
+            }
+            listed_order = [c.name for c in notebook.source_cells]
+            points = {c.name: float(c.max_score) for c in notebook.grade_cells}
+            solutions = {c.name for c in notebook.solution_cells}
+        order = self._release_order(info) or listed_order
+        variables = {
+            name: m.group(1)
+            for name, cell in source.items()
+            if name in solutions and cell["cell_type"] == "code"
+            for m in [_ANSWER_VAR.search(cell["source"])]
+            if m
+        }
+        labels: dict[str, str] = {}
+        for name, var in variables.items():
+            n = _QUESTION.match(var).group(1)
+            item = name.removesuffix("-answer")
+            labels[name] = f"question {n} (answer box)"
+            labels[item] = f"question {n} (the line under the answer box)"
+            labels[f"{item}-question"] = f"question {n} (the question text)"
+        flags: list[dict] = []
+
+        def flag(gid: str | None, kind: str, detail: str) -> None:
+            flags.append({"cell": gid, "kind": kind, "detail": detail})
+            self.log.warning("Integrity: %s: %s", gid or "added cell", detail)
+
+        seen: set[str] = set()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader")
+            gid = meta.get("grade_id") if meta else None
+            if gid is None or gid not in source or gid in seen:
+                if (meta is not None and not meta) or gid in seen:
+                    # nbgrader's DeduplicateIds empties the metadata of repeated cells.
+                    flag(None, "duplicate", "a copy of an exam cell was found; it was not run")
+                elif gid is not None:
+                    flag(gid, "unknown-cell", f"a cell with the unknown id {gid!r} was not run")
+                elif meta:
+                    flag(None, "edited-metadata", "an exam cell lost its id; the original was used")
+                elif cell.cell_type == "code" and cell.source.strip():
+                    flag(None, "extra-code", "a code cell was added; it was not run")
+                # Not an exam cell (any more): nbgrader must not treat it as one, and
+                # none of its code may run.
+                cell.metadata.pop("nbgrader", None)
+                if cell.cell_type == "code":
+                    cell.source = ""
+                continue
+            seen.add(gid)
+            expected = source[gid]
+            where = labels.get(gid, gid)
+            if cell.cell_type != expected["cell_type"]:
+                flag(gid, "changed-type", f"{where}: the cell type was changed")
+            restored = {
+                "grade": gid in points,
+                "solution": gid in solutions,
+                "locked": expected["locked"],
+            }
+            if gid in points:
+                restored["points"] = points[gid]
+            for key, value in restored.items():
+                current = meta.get(key, False if key != "points" else None)
+                if (
+                    float(current) if key == "points" and current is not None else current
+                ) != value:
+                    flag(gid, "edited-metadata", f"{where}: its '{key}' setting was changed")
+                    meta[key] = value
+            if not meta.get("grade"):
+                meta.pop("points", None)
+            if expected["locked"] and cell.source != strip_hidden_tests(expected["source"]):
+                flag(
+                    gid,
+                    "edited-locked",
+                    f"{where}: a locked cell was edited; graded from the original",
+                )
+            if gid in variables:
+                # Also when the box was turned into markdown: OverwriteCells turns it back
+                # into code, and only the answer may run.
+                cleaned, problem = clean_answer(cell.source, variables[gid])
+                if problem == "extra-code":
+                    flag(
+                        gid,
+                        problem,
+                        f"{where}: the answer box held more than the answer; only it was kept",
+                    )
+                elif problem == "unreadable":
+                    flag(
+                        gid, problem, f"{where}: the answer could not be read (graded as no answer)"
+                    )
+                cell.source = cleaned
+        self._restore_missing(nb, order, source, points, solutions, seen, labels, flag)
+        problems = [f for f in flags if f["kind"] != "unreadable"]
+        nb.metadata.setdefault("ppskit", {})
+        nb.metadata["ppskit"]["integrity"] = flags
+        if problems:
+            self._flag_in_formgrader(info)
+            note = "\n".join(f"- {f['detail']}" for f in problems)
+            nb.cells.insert(
+                0,
+                from_dict(
+                    {
+                        "cell_type": "markdown",
+                        "id": "ppskit-integrity-note",
+                        "metadata": {"ppskit": {"role": ROLE_NOTE}},
+                        "source": (
+                            "**Note from the grader:** this exam was changed outside its "
+                            "answer boxes. It was marked from the original exam.\n\n" + note
+                        ),
+                    }
+                ),
+            )
+        return nb, resources
+
+    @staticmethod
+    def _flag_in_formgrader(info: dict) -> None:
+        # nbgrader's own "flagged" mark: the formgrader lists the submission as flagged.
+        with Gradebook(info["db_url"]) as gb:
+            try:
+                submitted = gb.find_submission_notebook(
+                    info["notebook"], info["assignment"], info["student"]
+                )
+            except MissingEntry:
+                return
+            submitted.flagged = True
+            gb.db.commit()
+
+    @staticmethod
+    def _release_order(info: dict) -> list[str]:
+        # nbgrader runs converters from the course root, so the release is reachable.
+        path = os.path.join("release", info["assignment"], f"{info['notebook']}.ipynb")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                cells = json.load(fh)["cells"]
+        except (OSError, ValueError, KeyError):
+            return []
+        return [
+            c["metadata"]["nbgrader"]["grade_id"]
+            for c in cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        ]
+
+    def _restore_missing(self, nb, order, source, points, solutions, seen, labels, flag) -> None:  # noqa: ANN001, PLR0913
+        missing = [gid for gid in order if gid in source and gid not in seen]
+        for gid in missing:
+            expected = source[gid]
+            meta = {
+                "grade": gid in points,
+                "grade_id": gid,
+                "locked": expected["locked"],
+                "schema_version": 3,
+                "solution": gid in solutions,
+                "task": False,
+            }
+            if gid in points:
+                meta["points"] = points[gid]
+            taken = {c.get("id") for c in nb.cells}
+            cell_id = f"restored-{gid}"[:64]
+            while cell_id in taken:
+                cell_id = f"r{len(taken)}-{cell_id}"[:64]
+            cell = {
+                "cell_type": expected["cell_type"],
+                "id": cell_id,
+                "metadata": {"nbgrader": meta},
+                "source": expected["source"],
+            }
+            if expected["cell_type"] == "code":
+                cell.update(execution_count=None, outputs=[])
+            # Put it after the nearest earlier exam cell that is present.
+            position = 0
+            before = order[: order.index(gid)]
+            present = {
+                c.metadata.get("nbgrader", {}).get("grade_id"): n for n, c in enumerate(nb.cells)
+            }
+            for prev in reversed(before):
+                if prev in present:
+                    position = present[prev] + 1
+                    break
+            nb.cells.insert(position, from_dict(cell))
+            seen.add(gid)
+            flag(gid, "deleted", f"{labels.get(gid, gid)}: a cell was deleted; it was put back")
+
+
+class AddRubrics(NbGraderPreprocessor):
+    """Show each manually graded answer's model answer and rubric to the trainer."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        path = os.path.join("source", info["assignment"], f"{info['notebook']}.ipynb")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                source_cells = json.load(fh)["cells"]
+        except (OSError, ValueError, KeyError):
+            return nb, resources
+        reference = {}
+        for c in source_cells:
+            meta = c.get("metadata", {}).get("nbgrader", {})
+            if meta.get("solution") and meta.get("grade") and c["cell_type"] == "markdown":
+                text = c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+                reference[meta["grade_id"]] = text
+        cells = []
+        for cell in nb.cells:
+            cells.append(cell)
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in reference:
+                cells.append(
+                    from_dict(
+                        {
+                            "cell_type": "markdown",
+                            "id": f"ppskit-rubric-{gid}"[:64],
+                            "metadata": {"ppskit": {"role": ROLE_RUBRIC}},
+                            "source": "#### For the trainer (not shown to the trainee)\n\n"
+                            + reference[gid],
+                        }
+                    )
+                )
+        nb.cells = cells
+        return nb, resources
+
+
+class CleanFeedback(NbGraderPreprocessor):
+    """Feedback without hidden tests, error traces, rubrics or grading internals."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        kept = []
+        for cell in nb.cells:
+            role = cell.metadata.get("ppskit", {}).get("role")
+            if role == ROLE_RUBRIC:
+                continue
+            if cell.cell_type == "code":
+                cell.source = strip_hidden_tests(cell.source)
+                meta = cell.metadata.get("nbgrader", {})
+                outputs = [o for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+                if meta.get("grade") and not meta.get("solution"):
+                    # Only the trainee-facing check line's message stays.
+                    outputs = [o for o in outputs if o.get("name") == "stdout"]
+                cell.outputs = outputs
+            kept.append(cell)
+        nb.cells = kept
+        nb.metadata.get("ppskit", {}).pop("integrity", None)
+        return nb, resources

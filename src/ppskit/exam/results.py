@@ -1,0 +1,318 @@
+"""``ppskit exam results``: section scores from nbgrader's gradebook into the tracker.
+
+Every graded cell's ``grade_id`` is an item id; the sitting notebook's manifest
+(``metadata.ppskit``) says which section each item belongs to and which form the
+sitting used. A section's score is the sum of nbgrader's per-cell scores (a trainer's
+manual score when there is one, else the autograder's) over the section's points.
+
+A sitting's rows reach the tracker (``record_exam_results``, the same table
+``ppskit exam record`` fills) only when every one of its cells is graded; otherwise the
+sitting is reported as waiting for manual grading. Recording is idempotent: a row
+identical to one already recorded is skipped, a changed score supersedes the old one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import pandas as pd
+
+from ppskit.exam.course import Course, parse_retake
+from ppskit.exam.grade import TAMPER_KINDS, read_flags
+
+SCORE_COLUMNS = [
+    "assignment",
+    "trainee_id",
+    "timestamp",
+    "item_id",
+    "score",
+    "max_score",
+    "needs_manual_grade",
+]
+
+
+def score_frame(course: Course, assignments: list[str] | None = None) -> pd.DataFrame:
+    """One row per graded cell of every submission in nbgrader's gradebook.
+
+    ``score`` follows nbgrader: the manual score when a trainer gave one, else the
+    autograder's, plus any extra credit; None while a cell waits for manual grading.
+    """
+    if not course.gradebook_path.exists():
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    from nbgrader.api import (
+        Assignment,
+        Grade,
+        GradeCell,
+        SubmittedAssignment,
+        SubmittedNotebook,
+    )
+
+    from ppskit.exam.course import gradebook
+
+    with gradebook(course) as gb:
+        q = (
+            gb.db.query(
+                Assignment.name,
+                SubmittedAssignment.student_id,
+                SubmittedAssignment.timestamp,
+                GradeCell.name,
+                GradeCell.max_score,
+                Grade.auto_score,
+                Grade.manual_score,
+                Grade.extra_credit,
+                Grade.needs_manual_grade,
+            )
+            .select_from(Grade)
+            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+            .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .join(GradeCell, Grade.cell_id == GradeCell.id)
+        )
+        if assignments:
+            q = q.filter(Assignment.name.in_(assignments))
+        rows = q.all()
+    out = []
+    for name, student, stamp, cell, max_score, auto, manual, extra, needs in rows:
+        score = manual if manual is not None else auto
+        if score is not None and extra:
+            score += extra
+        out.append((name, student, stamp, cell, score, float(max_score), bool(needs)))
+    df = pd.DataFrame(out, columns=SCORE_COLUMNS)
+    return df.sort_values(["assignment", "trainee_id", "item_id"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def load_manifest(course: Course, assignment: str) -> dict:
+    """The sitting's manifest: form, sections and items (source notebook, else release)."""
+    for step in ("source", "release"):
+        path = course.notebook(step, assignment)
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))["metadata"]["ppskit"]
+    raise FileNotFoundError(f"no notebook for {assignment} in source/ or release/")
+
+
+@dataclass
+class SectionScore:
+    """One section of one sitting."""
+
+    section: str
+    score: float
+    max_score: float
+    pending: list[str] = field(default_factory=list)
+
+    @property
+    def pct(self) -> float:
+        """Score as a percentage, two decimals."""
+        return round(100.0 * self.score / self.max_score, 2) if self.max_score else 0.0
+
+
+@dataclass
+class Sitting:
+    """One trainee's submission of one assignment, scored by section."""
+
+    trainee_id: str
+    assignment: str
+    form: str
+    kind: str  # full | retake
+    date: date | None
+    sections: list[SectionScore]
+    flags: list[dict] = field(default_factory=list)
+    graded: bool = True  # False: nbgrader has the submission but grading did not finish
+    status: str = ""  # recorded | already recorded | pending | not graded | not recorded
+    message: str = ""
+    written: int = 0
+    pass_pct: float | None = None
+
+    @property
+    def pending(self) -> list[str]:
+        """Items still waiting for a trainer's manual grade."""
+        return [i for s in self.sections for i in s.pending]
+
+    @property
+    def tampered(self) -> bool:
+        """The notebook was changed outside its answer boxes (see the grading report)."""
+        return any(f["kind"] in TAMPER_KINDS for f in self.flags)
+
+    def rows(self) -> list[dict]:
+        """Rows for ``record_exam_results``."""
+        return [
+            {
+                "trainee_id": self.trainee_id,
+                "date": self.date,
+                "form": self.form,
+                "section": s.section,
+                "score_pct": s.pct,
+            }
+            for s in self.sections
+        ]
+
+
+def _local_day(stamp: datetime | None) -> date | None:
+    # nbgrader stores hand-in times as naive UTC; the sitting date is the trainer's day.
+    if stamp is None or pd.isna(stamp):
+        return None
+    return pd.Timestamp(stamp).to_pydatetime().replace(tzinfo=UTC).astimezone().date()
+
+
+def collect_sittings(
+    course: Course,
+    *,
+    assignments: list[str] | None = None,
+    trainees: list[str] | None = None,
+    on: date | None = None,
+) -> list[Sitting]:
+    """Score every submission in the gradebook by section (nothing is written).
+
+    ``on`` overrides the sitting date (otherwise the hand-in time, in local time).
+    """
+    scores = score_frame(course, assignments)
+    if trainees:
+        scores = scores[scores["trainee_id"].isin(trainees)]
+    sittings = []
+    manifests: dict[str, dict] = {}
+    for (assignment, trainee), grp in scores.groupby(["assignment", "trainee_id"], sort=True):
+        if assignment not in manifests:
+            try:
+                manifests[assignment] = load_manifest(course, assignment)
+            except (FileNotFoundError, KeyError):
+                manifests[assignment] = None  # not an exam built by ppskit
+        if manifests[assignment] is None:
+            continue
+        man = manifests[assignment]
+        by_item = {r.item_id: r for r in grp.itertuples()}
+        sections = []
+        for section in man["sections"]:
+            items = [i for i in man["items"] if i["section"] == section]
+            total = sum(float(i["points"]) for i in items)
+            got, pending = 0.0, []
+            for i in items:
+                row = by_item.get(i["id"])
+                if row is None or row.needs_manual_grade or pd.isna(row.score):
+                    pending.append(i["id"])
+                else:
+                    got += float(row.score)
+            sections.append(SectionScore(section, got, total, pending))
+        retake = parse_retake(assignment)
+        stamp = grp["timestamp"].iloc[0]
+        sittings.append(
+            Sitting(
+                trainee_id=trainee,
+                assignment=assignment,
+                form=man["form"],
+                kind="retake" if retake else "full",
+                date=on or _local_day(stamp),
+                sections=sections,
+                flags=read_flags(course, trainee, assignment),
+                graded=course.notebook("autograded", assignment, trainee).exists(),
+            )
+        )
+    return sittings
+
+
+def _pass_marks(db: str | None) -> dict[str, float]:
+    """Section pass mark of every trainee in the tracker (from their policy profile)."""
+    from ppskit.ledger.api import trainees_frame
+    from ppskit.policies import load_policy
+
+    frame = trainees_frame(db=db)
+    return {
+        row.trainee_id: load_policy(row.profile or None).exam.section_pass_pct
+        for row in frame.itertuples()
+    }
+
+
+def record_results(
+    course: Course | None = None,
+    *,
+    assignments: list[str] | None = None,
+    trainees: list[str] | None = None,
+    on: date | None = None,
+    recorded_by: str = "nbgrader",
+    db: str | None = None,
+    today: date | None = None,
+) -> list[Sitting]:
+    """Score every graded sitting and record the complete ones in the tracker.
+
+    Each sitting is recorded on its own (all its sections or none), so one problem
+    (an unknown trainee, a retake handed in after its window) does not hold back the
+    rest; each sitting's ``status`` and ``message`` say what happened.
+    """
+    from ppskit.imports import ImportRejected
+    from ppskit.ledger.api import record_exam_results
+
+    course = course or Course.find()
+    sittings = collect_sittings(course, assignments=assignments, trainees=trainees, on=on)
+    marks = _pass_marks(db)
+    for s in sittings:
+        s.pass_pct = marks.get(s.trainee_id)
+        if not s.graded:
+            s.status = "not graded"
+            s.message = "grading did not finish; see the report of `ppskit exam grade`"
+            continue
+        if s.trainee_id not in marks:
+            s.status = "not recorded"
+            s.message = (
+                f"there is no trainee '{s.trainee_id}' in the tracker; register them "
+                "(`ppskit trainees import`) and run `ppskit exam results` again"
+            )
+            continue
+        if s.pending:
+            s.status = "pending"
+            s.message = (
+                f"waiting for manual grading of {', '.join(s.pending)} in the formgrader; "
+                "nothing recorded yet"
+            )
+            continue
+        if s.date is None:
+            s.status = "not recorded"
+            s.message = "no hand-in time in the submission; give the sitting date with --date"
+            continue
+        if s.kind == "retake":
+            man = load_manifest(course, s.assignment)
+            by = man.get("retake_by")
+            if by and s.date > date.fromisoformat(by):
+                s.status = "not recorded"
+                s.message = (
+                    f"handed in on {s.date}, after the retake window closed on {by}; "
+                    "a late retake does not count"
+                )
+                continue
+        try:
+            s.written = record_exam_results(
+                s.rows(), recorded_by=recorded_by, source="nbgrader", db=db, today=today
+            )
+        except ImportRejected as exc:
+            s.status = "not recorded"
+            s.message = exc.report()
+            continue
+        s.status = "recorded" if s.written else "already recorded"
+    return sittings
+
+
+def sittings_frame(sittings: list[Sitting]) -> pd.DataFrame:
+    """One row per sitting and section, for printing or CSV export."""
+    rows = []
+    for s in sittings:
+        for sec in s.sections:
+            rows.append(
+                {
+                    "trainee_id": s.trainee_id,
+                    "assignment": s.assignment,
+                    "form": s.form,
+                    "date": s.date,
+                    "section": sec.section,
+                    "score": sec.score,
+                    "max_score": sec.max_score,
+                    "score_pct": sec.pct,
+                    "passed": None
+                    if sec.pending or s.pass_pct is None
+                    else sec.pct >= s.pass_pct - 1e-9,
+                    "pending": ", ".join(sec.pending),
+                    "status": s.status,
+                    "flagged": s.tampered,
+                }
+            )
+    return pd.DataFrame(rows)
