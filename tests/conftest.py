@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ppskit.framework import load_framework
+from ppskit.records import EXAM_COLUMNS, HOURS_COLUMNS, TRAINEE_COLUMNS
 
 PG_ENV = "PPSKIT_TEST_PG_URL"
 
@@ -89,18 +90,9 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
     return path
 
 
-TRAINEE_HEADER = [
-    "trainee_id",
-    "name",
-    "birth_date",
-    "lived_experience",
-    "education",
-    "id_verified",
-    "employed_2022_01_01",
-    "profile",
-]
-HOURS_HEADER = ["trainee_id", "date", "hours", "category", "topic", "source", "verified", "note"]
-EXAM_HEADER = ["trainee_id", "date", "form", "section", "score_pct"]
+TRAINEE_HEADER = TRAINEE_COLUMNS
+HOURS_HEADER = HOURS_COLUMNS
+EXAM_HEADER = EXAM_COLUMNS
 DOMAINS = load_framework().domain_ids
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ppskit.dates import add_years
 from ppskit.framework import load_framework
+from ppskit.records import EXAM_COLUMNS, HOURS_COLUMNS, TRAINEE_COLUMNS
 
 PREFIX = "DEMO-"
 
@@ -66,10 +67,10 @@ def _core_rows(
 
 
 def _sitting(tid: str, day: date, form: str, fail: set[str], low: float = 55.0) -> list[list]:
+    """A full sitting: the sections in ``fail`` score ``low``, the rest pass."""
     return [
         [tid, day.isoformat(), form, s, low if s in fail else 85.0]
         for s in load_framework().domain_ids
-        if not fail or True
     ]
 
 
@@ -149,16 +150,7 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
         import_trainees(
             _csv(
                 tmpdir / "trainees.csv",
-                [
-                    "trainee_id",
-                    "name",
-                    "birth_date",
-                    "lived_experience",
-                    "education",
-                    "id_verified",
-                    "employed_2022_01_01",
-                    "profile",
-                ],
+                TRAINEE_COLUMNS,
                 people,
             ),
             by="demo",
@@ -168,7 +160,7 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
         import_hours(
             _csv(
                 tmpdir / "hours.csv",
-                ["trainee_id", "date", "hours", "category", "topic", "source", "verified", "note"],
+                HOURS_COLUMNS,
                 hours,
             ),
             by="demo",
@@ -176,9 +168,7 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
             today=t,
         )
         import_exam_results(
-            _csv(
-                tmpdir / "exams.csv", ["trainee_id", "date", "form", "section", "score_pct"], exams
-            ),
+            _csv(tmpdir / "exams.csv", EXAM_COLUMNS, exams),
             by="demo",
             db=db,
             today=t,
