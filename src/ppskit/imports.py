@@ -291,7 +291,8 @@ def _check_hours_rows(
                 continue
             key = _hours_key(e.trainee_id, e.date, e.hours, e.category, e.topic, e.source, e.note)
             existing_keys.setdefault(key, e.entry_id)
-            day_totals[(e.trainee_id, e.date)] += e.hours
+            if e.source != "module":
+                day_totals[(e.trainee_id, e.date)] += e.hours
     in_file: dict[tuple, int] = {}
     for lineno, r in parsed:
         if r.trainee_id not in known:
@@ -335,6 +336,10 @@ def _check_hours_rows(
         elif key in in_file:
             errors.append(RowError(lineno, "", f"exact duplicate of line {in_file[key]}"))
         in_file.setdefault(key, lineno)
+        # Module hours are credits for self-paced work recorded on completion (a trainer
+        # verifies them), so only attended or external hours are held to 24 a day.
+        if r.source == "module":
+            continue
         day_totals[(r.trainee_id, r.date)] += r.hours
         if day_totals[(r.trainee_id, r.date)] > 24 + 1e-9:
             errors.append(

@@ -1,0 +1,51 @@
+"""From notebook to certificate path: finishing every core module with the real content
+records self-reported hours that a trainer verifies and `ppskit status` then counts."""
+
+from __future__ import annotations
+
+from conftest import TRAINEE_HEADER, write_csv
+from test_exercises import complete
+from typer.testing import CliRunner
+
+from ppskit.cli import app
+from ppskit.exercises import open_module
+from ppskit.framework import load_framework
+from ppskit.ledger.api import hours_frame
+from ppskit.status import compute_status
+
+
+def test_finished_modules_move_a_trainee_to_exam_ready(tmp_path):
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    runner = CliRunner()
+    people = write_csv(
+        tmp_path / "t.csv",
+        TRAINEE_HEADER,
+        [["P7", "Pat Reyes", "1982-04-09", "yes", "ged", "yes", "", ""]],
+    )
+    assert runner.invoke(app, ["trainees", "import", str(people), "--db", db]).exit_code == 0
+
+    core = [m for m in load_framework().modules if m.kind == "core"]
+    for info in core:
+        module = open_module(info.id, trainee="P7", db=db)
+        for exercise_id in module.exercise_ids:
+            complete(module.exercise(exercise_id))
+        assert "Recorded" in module.finish().record()
+        assert "already recorded" in module.finish().record()
+
+    row = compute_status(trainee="P7", db=db).iloc[0]
+    planned = sum(m.hours for m in core)
+    assert row["stage"] == "in-training"
+    assert f"{planned:g} self-reported hours await a trainer's verification" in row["next_action"]
+
+    entries = [str(e) for e in hours_frame(db=db)["entry_id"]]
+    assert len(entries) == len(core)
+    result = runner.invoke(app, ["hours", "verify", *entries, "--by", "Trainer Tess", "--db", db])
+    assert result.exit_code == 0, result.output
+    row = compute_status(trainee="P7", db=db).iloc[0]
+    assert (row["stage"], row["core_hours"], row["missing_domains"]) == (
+        "exam-ready",
+        f"{planned:g}",
+        "",
+    )
+    progress = runner.invoke(app, ["modules", "progress", "P7", "--db", db]).output
+    assert "communication" in progress and "verified" in progress
