@@ -47,9 +47,6 @@ STAGES = [
     "revoked",
 ]
 
-EXAM_STATES = ["none", "failed", "retake-open", "passed"]
-
-
 # --------------------------------------------------------------------------- exam series
 
 
@@ -180,11 +177,12 @@ def _frame(conn: Connection, sql: str, columns: list[str], **params) -> pd.DataF
     return pd.DataFrame({c: list(a) for c, a in zip(columns, arrays, strict=True)}, columns=columns)
 
 
-def _as_date(series: pd.Series) -> pd.Series:
-    # SQLite hands back ISO strings, PostgreSQL date objects.
-    if series.empty or isinstance(series.iloc[0], date):
-        return series
-    return series.map(date.fromisoformat)
+def _iso_dates(df: pd.DataFrame, *cols: str) -> None:
+    # Raw SQL skips SQLAlchemy's type processing: SQLite hands back ISO strings,
+    # PostgreSQL date objects.
+    for c in cols:
+        if not df.empty:
+            df[c] = df[c].map(lambda v: date.fromisoformat(v) if isinstance(v, str) else v)
 
 
 def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> dict:
@@ -256,16 +254,11 @@ def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> di
         ["event_id", "trainee_id", "kind", "on_date", "expires_on", "reason"],
         **p,
     )
-    for df, cols in (
-        (trainees, ["birth_date", "enrolled_on"]),
-        (ce, ["date"]),
-        (events, ["date"]),
-        (exams, ["date"]),
-        (certs, ["on_date", "expires_on"]),
-    ):
-        for c in cols:
-            if c in df and not df.empty:
-                df[c] = df[c].map(lambda v: date.fromisoformat(v) if isinstance(v, str) else v)
+    _iso_dates(trainees, "birth_date", "enrolled_on")
+    _iso_dates(ce, "date")
+    _iso_dates(events, "date")
+    _iso_dates(exams, "date")
+    _iso_dates(certs, "on_date", "expires_on")
     for df, cols in (
         (trainees, ["lived_experience", "id_verified"]),
         (sums, ["verified"]),
@@ -294,50 +287,48 @@ def effective_exam_results(exams: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _event_adjustments(events: pd.DataFrame) -> pd.DataFrame:
+    """Signed hour changes that verification and voiding make to the SQL sums.
+
+    A voided entry leaves the (verified or not) group it was summed in; an entry verified
+    by a later event moves from the unverified group to the verified one.
+    """
+    cols = ["trainee_id", "category", "topic", "date", "verified", "hours"]
+    if events.empty:
+        return pd.DataFrame(columns=cols)
+    entries = events.drop_duplicates("entry_id").set_index("entry_id")
+    voided = entries.index.isin(events.loc[events["kind"] == "void", "entry_id"])
+    verified_later = (
+        entries.index.isin(events.loc[events["kind"] == "verify", "entry_id"])
+        & ~entries["verified"].to_numpy(dtype=bool)
+        & ~voided
+    )
+    gone, moved = entries[voided], entries[verified_later]
+    return pd.concat(
+        [
+            gone.assign(hours=-gone["hours"]),
+            moved.assign(hours=-moved["hours"]),
+            moved.assign(verified=True),
+        ],
+        ignore_index=True,
+    )[cols]
+
+
 def _adjusted_core(sums: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Core hours per (trainee, topic, verified) after verification and voiding events."""
-    parts = [sums[["trainee_id", "topic", "verified", "hours"]]]
-    core_ev = events[events["category"] == "core"] if not events.empty else events
-    if not core_ev.empty:
-        voided = set(core_ev.loc[core_ev["kind"] == "void", "entry_id"])
-        verified_by_event = set(core_ev.loc[core_ev["kind"] == "verify", "entry_id"])
-        entries = core_ev.drop_duplicates("entry_id").set_index("entry_id")
-        adj = []
-        for eid, e in entries.iterrows():
-            was = bool(e["verified"])
-            if eid in voided:
-                adj.append((e["trainee_id"], e["topic"], was, -e["hours"]))
-            elif eid in verified_by_event and not was:
-                adj.append((e["trainee_id"], e["topic"], False, -e["hours"]))
-                adj.append((e["trainee_id"], e["topic"], True, e["hours"]))
-        if adj:
-            parts.append(pd.DataFrame(adj, columns=["trainee_id", "topic", "verified", "hours"]))
-    out = pd.concat(parts, ignore_index=True)
+    cols = ["trainee_id", "topic", "verified", "hours"]
+    adj = _event_adjustments(events)
+    out = pd.concat([sums[cols], adj.loc[adj["category"] == "core", cols]], ignore_index=True)
     return out.groupby(["trainee_id", "topic", "verified"], as_index=False)["hours"].sum()
 
 
 def _adjusted_ce(ce: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Verified CE hours per (trainee, date) after verification and voiding events."""
-    parts = [
-        ce.loc[ce["verified"], ["trainee_id", "date", "hours"]]
-        if not ce.empty
-        else pd.DataFrame(columns=["trainee_id", "date", "hours"])
-    ]
-    ce_ev = events[events["category"] == "ce"] if not events.empty else events
-    if not ce_ev.empty:
-        voided = set(ce_ev.loc[ce_ev["kind"] == "void", "entry_id"])
-        verified_by_event = set(ce_ev.loc[ce_ev["kind"] == "verify", "entry_id"])
-        adj = []
-        for eid, e in ce_ev.drop_duplicates("entry_id").set_index("entry_id").iterrows():
-            was = bool(e["verified"])
-            if eid in voided:
-                if was:
-                    adj.append((e["trainee_id"], e["date"], -e["hours"]))
-            elif eid in verified_by_event and not was:
-                adj.append((e["trainee_id"], e["date"], e["hours"]))
-        if adj:
-            parts.append(pd.DataFrame(adj, columns=["trainee_id", "date", "hours"]))
-    return pd.concat(parts, ignore_index=True)
+    cols = ["trainee_id", "date", "hours"]
+    adj = _event_adjustments(events)
+    keep = (adj["category"] == "ce") & adj["verified"].astype(bool)
+    base = ce.loc[ce["verified"].astype(bool), cols] if not ce.empty else ce.reindex(columns=cols)
+    return pd.concat([base, adj.loc[keep, cols]], ignore_index=True)
 
 
 # --------------------------------------------------------------------------- certificates

@@ -164,22 +164,15 @@ def _read(sql_table, db: str | None, order_by=None) -> pd.DataFrame:  # noqa: AN
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def _dates(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
-    for c in cols:
-        if c in df and not df.empty:
-            df[c] = df[c].map(lambda v: date.fromisoformat(v) if isinstance(v, str) else v)
-    return df
-
-
 def trainees_frame(*, db: str | None = None) -> pd.DataFrame:
     """All registered trainees."""
-    return _dates(_read(trainees, db, trainees.c.trainee_id), "birth_date", "enrolled_on")
+    return _read(trainees, db, trainees.c.trainee_id)
 
 
 def hours_frame(*, db: str | None = None) -> pd.DataFrame:
     """Every hours entry with its current state: ``verified`` (at entry or by a later
     verification), ``voided``, ``verified_by``."""
-    df = _dates(_read(hours_entries, db, hours_entries.c.entry_id), "date")
+    df = _read(hours_entries, db, hours_entries.c.entry_id)
     ev = _read(hours_events, db, hours_events.c.event_id)
     ver = ev[ev["kind"] == "verify"].drop_duplicates("entry_id").set_index("entry_id")
     void = set(ev.loc[ev["kind"] == "void", "entry_id"])
@@ -194,7 +187,7 @@ def hours_frame(*, db: str | None = None) -> pd.DataFrame:
 
 def exam_results_frame(*, db: str | None = None) -> pd.DataFrame:
     """Effective exam rows (latest recorded score per trainee, date, form, section)."""
-    df = _dates(_read(exam_results, db, exam_results.c.result_id), "date")
+    df = _read(exam_results, db, exam_results.c.result_id)
     if df.empty:
         return df[["trainee_id", "date", "form", "section", "score_pct"]]
     df = df.drop_duplicates(["trainee_id", "date", "form", "section"], keep="last")
@@ -205,4 +198,4 @@ def exam_results_frame(*, db: str | None = None) -> pd.DataFrame:
 
 def certificate_events_frame(*, db: str | None = None) -> pd.DataFrame:
     """Every certificate event in the order it was recorded."""
-    return _dates(_read(cert_events, db, cert_events.c.event_id), "on_date", "expires_on")
+    return _read(cert_events, db, cert_events.c.event_id)

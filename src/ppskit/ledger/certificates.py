@@ -74,8 +74,6 @@ def _act(
             .order_by(cert_events.c.on_date.desc())
             .limit(1)
         ).scalar()
-        if isinstance(last, str):
-            last = date.fromisoformat(last)
         if last and on < last:
             raise _refuse(action, f"{on} is before the trainee's last certificate event ({last})")
         row = compute_from_inputs(inputs, on).iloc[0]
@@ -189,6 +187,6 @@ def lookup_code(code: str, *, db: str | None = None) -> dict | None:
         "trainee_id": row.trainee_id,
         "name": row.name,
         "kind": row.kind,
-        "on": fmt(row.on_date) if isinstance(row.on_date, date) else row.on_date,
-        "expires_on": fmt(row.expires_on) if isinstance(row.expires_on, date) else row.expires_on,
+        "on": fmt(row.on_date),
+        "expires_on": fmt(row.expires_on),
     }
