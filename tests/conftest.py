@@ -7,6 +7,7 @@ import csv
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -37,30 +38,55 @@ def _pg_admin_url() -> str | None:
 _PG = _pg_admin_url()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request, tmp_path: Path) -> str:
-    """A database URL with the migrated, empty ledger schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-        yield url
-        return
+PG_OWNER, PG_APP = "ppskit_owner", "ppskit_app"
+
+
+@pytest.fixture
+def pg_roles() -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database owned by ``ppskit_owner``, migrated by it, with
+    ``ppskit_app`` granted SELECT/INSERT only: URLs keyed ``admin``, ``owner``, ``app``."""
     if _PG is None:
         pytest.skip(f"no PostgreSQL server reachable (set {PG_ENV})")
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    from ppskit.db import get_engine
+    from ppskit.ledger.roles import grant_app_role
+
     name = f"ppskit_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(_PG, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(_PG).set(database=name).render_as_string(hide_password=False)
-    yield url
-    from ppskit.db import get_engine
-
-    get_engine(url).dispose()
+        for role in (PG_OWNER, PG_APP):  # .ci/start-postgres.sh creates them too
+            if not conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+            ).scalar():
+                conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER}'))
+    base = make_url(_PG).set(database=name)
+    urls = {
+        "admin": base.render_as_string(hide_password=False),
+        "owner": base.set(username=PG_OWNER, password=None).render_as_string(
+            hide_password=False
+        ),
+        "app": base.set(username=PG_APP, password=None).render_as_string(hide_password=False),
+    }
+    grant_app_role(get_engine(urls["owner"]), PG_APP)
+    yield urls
+    for url in urls.values():
+        get_engine(url).dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request, tmp_path: Path) -> Iterator[str]:
+    """A database URL with the migrated, empty ledger schema. On PostgreSQL the code
+    under test connects as the app role (SELECT/INSERT only), as in production."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    yield request.getfixturevalue("pg_roles")["app"]
 
 
 @pytest.fixture

@@ -55,16 +55,36 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
 
 
+class SchemaOutOfDate(RuntimeError):
+    """The database needs a migration this connection may not run (an app role)."""
+
+
 def upgrade_to_head(engine: Engine) -> None:
-    """Apply any pending migrations to ``engine``'s database."""
+    """Apply any pending migrations to ``engine``'s database.
+
+    On PostgreSQL the app role holds no schema rights (see :mod:`ppskit.ledger.roles`):
+    if it meets an older schema it says who must migrate instead of a privilege error.
+    """
     if current_revision(engine) == head_revision():
         return
     from alembic import command
+    from sqlalchemy.exc import ProgrammingError
 
     with _migration_lock(engine):
-        if current_revision(engine) == head_revision():
+        found = current_revision(engine)
+        if found == head_revision():
             return
         cfg = _alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        try:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except ProgrammingError as exc:
+            if engine.dialect.name != "postgresql" or "permission denied" not in str(exc):
+                raise
+            raise SchemaOutOfDate(
+                f"The ledger at {engine.url.render_as_string()} is at schema revision "
+                f"{found or 'none'} and this ppskit needs {head_revision()}, but user "
+                f"'{engine.url.username}' may not change the schema. The database owner "
+                "must run: ppskit db upgrade --db OWNER_URL"
+            ) from None

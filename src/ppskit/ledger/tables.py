@@ -82,6 +82,8 @@ exam_results = Table(
     Column("source", String(20), nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # Set when this row corrects a score already recorded for the sitting (why, kept).
+    Column("correction_reason", Text, nullable=False, server_default=""),
 )
 
 cert_events = Table(
@@ -92,7 +94,7 @@ cert_events = Table(
     Column("kind", String(20), nullable=False),
     Column("on_date", Date, nullable=False),
     Column("expires_on", Date, nullable=True),
-    Column("code", String(40), nullable=True),
+    Column("code", String(40), nullable=True, unique=True),
     Column("reason", Text, nullable=False, default=""),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
