@@ -65,9 +65,7 @@ def pg_roles() -> Iterator[dict[str, str]]:
     base = make_url(_PG).set(database=name)
     urls = {
         "admin": base.render_as_string(hide_password=False),
-        "owner": base.set(username=PG_OWNER, password=None).render_as_string(
-            hide_password=False
-        ),
+        "owner": base.set(username=PG_OWNER, password=None).render_as_string(hide_password=False),
         "app": base.set(username=PG_APP, password=None).render_as_string(hide_password=False),
     }
     grant_app_role(get_engine(urls["owner"]), PG_APP)

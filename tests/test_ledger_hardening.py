@@ -7,9 +7,9 @@ import sqlite3
 from datetime import date
 
 import pytest
+from conftest import sqlite_path
 from sqlalchemy import text
 
-from conftest import sqlite_path
 from ppskit.db import get_engine, write_transaction
 from ppskit.ledger.certificates import certify, lookup_code
 from ppskit.ledger.roles import table_privileges
