@@ -340,6 +340,8 @@ class CertState:
 
     certified_on: date | None = None
     expires_on: date | None = None
+    # Start of the current certificate period [cycle_start, expires_on): the issue date,
+    # or for a renewal the previous expires_on. A CE hour counts only in its own period.
     cycle_start: date | None = None
     code: str | None = None
     suspended_on: date | None = None
@@ -369,8 +371,8 @@ def fold_certificates(certs: pd.DataFrame, policy_for: dict[str, Policy]) -> dic
             )
         elif kind == "renewed" and st.expires_on:
             policy = policy_for[tid]
+            st.cycle_start = st.expires_on
             st.expires_on = expires or add_years(st.expires_on, policy.renewal.extends_years)
-            st.cycle_start = on
         elif kind == "suspended":
             st.suspended_on, st.suspended_reason = on, reason
         elif kind == "reinstated":
@@ -479,10 +481,14 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
     certs = fold_certificates(inputs["certs"], policy_for)
     ce_adj = _adjusted_ce(inputs["ce"], inputs["events"])
     cycle = pd.Series({t: c.cycle_start for t, c in certs.items() if c.cycle_start}, dtype=object)
+    ends = pd.Series({t: c.expires_on for t, c in certs.items() if c.cycle_start}, dtype=object)
     if not ce_adj.empty and not cycle.empty:
         ce_adj = ce_adj[ce_adj["trainee_id"].isin(cycle.index)]
         starts = ce_adj["trainee_id"].map(cycle)
-        in_cycle = ce_adj[(ce_adj["date"] >= starts)]
+        stops = ce_adj["trainee_id"].map(ends)
+        # The current period only: [start, expires_on). Hours of an earlier period (or from
+        # before the first certificate) were used up or never counted.
+        in_cycle = ce_adj[(ce_adj["date"] >= starts) & (ce_adj["date"] < stops)]
         ce_hours = in_cycle.groupby("trainee_id")["hours"].sum().reindex(idx, fill_value=0.0)
     else:
         ce_hours = pd.Series(0.0, index=idx)
@@ -590,6 +596,9 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
     out["name"] = tr["name"].to_numpy()
     out["profile"] = tr["profile"].to_numpy()
     out["unverified_core_hours"] = [_num(x) for x in unver.to_numpy()]
+    out["period_start"] = [
+        fmt(certs[t].cycle_start) if t in certs else "" for t in tr["trainee_id"]
+    ]
     out["retake_by"] = [fmt(series[t].retake_by) if t in series else "" for t in tr["trainee_id"]]
     out["failed_sections"] = [
         ";".join(series[t].failed_sections) if t in series and series[t].exam != "passed" else ""
@@ -606,7 +615,7 @@ def compute_status(
     *, as_of: date | None = None, trainee: str | None = None, db: str | None = None
 ) -> pd.DataFrame:
     """One row per trainee: the pinned columns (``STATUS_COLUMNS``) then a few extras
-    (name, profile, unverified_core_hours, retake_by, failed_sections)."""
+    (name, profile, unverified_core_hours, period_start, retake_by, failed_sections)."""
     as_of = as_of or _today()
     with read_connection(db) as conn:
         inputs = load_inputs(conn, as_of, trainee)

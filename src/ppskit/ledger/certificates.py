@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
@@ -46,6 +46,30 @@ def new_verification_code() -> str:
 
 def _refuse(action: str, message: str) -> CertificateRefused:
     return CertificateRefused(action, [RowError(0, "", message)])
+
+
+def _check_renewal_window(action: str, on: date, row, policy) -> None:  # noqa: ANN001
+    """A renewal is accepted only on or after ``expires_on - due_window_days`` and before
+    ``expires_on``; anywhere else it is refused with the dates of the window."""
+    stage = row["stage"]
+    if stage == "renewal-due":
+        return
+    if stage == "certified":
+        expires = date.fromisoformat(row["expires_on"])
+        opens = expires - timedelta(days=policy.renewal.due_window_days)
+        raise _refuse(
+            action,
+            f"cannot renew on {on}: the renewal window opens on {opens} "
+            f"({policy.renewal.due_window_days} days before the certificate expires on "
+            f"{expires}) and closes at the end of {expires - timedelta(days=1)}",
+        )
+    if stage == "expired":
+        raise _refuse(
+            action,
+            f"cannot renew on {on}: the certificate expired on {row['expires_on']}, and a "
+            "renewal is only accepted before the expiry date",
+        )
+    raise _refuse(action, f"cannot renew on {on}: stage is '{stage}'. {row['next_action']}")
 
 
 def _act(
@@ -89,16 +113,13 @@ def _act(
             code = new_verification_code()
             msg = f"Certificate issued on {on}, valid until {expires_on}. Verification code {code}."
         elif kind == "renewed":
-            if stage not in ("certified", "renewal-due"):
-                raise _refuse(
-                    action, f"cannot renew on {on}: stage is '{stage}'. {row['next_action']}"
-                )
+            _check_renewal_window(action, on, row, policy)
             ce, need = float(row["ce_hours"]), policy.renewal.ce_hours_required
             if ce < need - 1e-9:
                 raise _refuse(
                     action,
-                    f"cannot renew on {on}: {ce:g} of {need:g} verified CE "
-                    "hours in the current cycle",
+                    f"cannot renew on {on}: {ce:g} of {need:g} verified CE hours dated in "
+                    f"the current certificate period (from {row['period_start']})",
                 )
             old = date.fromisoformat(row["expires_on"])
             expires_on = add_years(old, policy.renewal.extends_years)
