@@ -114,3 +114,41 @@ def test_postgres_truncate_is_refused_even_for_the_owner(pg_roles, tmp_path):
     for table in LEDGER_TABLES:
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {table} CASCADE"))
+
+
+@pytest.mark.postgres
+def test_app_role_meeting_an_old_schema_says_the_owner_must_upgrade(pg_roles):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from ppskit.ledger.migrate import SchemaOutOfDate, _alembic_config
+    from ppskit.ledger.roles import grant_app_role
+
+    # A fresh database at revision 0001 only, as after an older ppskit release.
+    admin = create_engine(pg_roles["admin"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public AUTHORIZATION ppskit_owner"))
+    admin.dispose()
+    owner = create_engine(pg_roles["owner"])
+    cfg = _alembic_config()
+    with owner.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    grant_app_role(owner, "ppskit_app")
+    owner.dispose()
+    with pytest.raises(SchemaOutOfDate, match="ppskit db upgrade --db OWNER_URL"):
+        get_engine(pg_roles["app"] + "?application_name=old-schema")
+
+
+def test_cli_db_upgrade_reports_the_revision(tmp_path):
+    from typer.testing import CliRunner
+
+    from ppskit.cli import app
+    from ppskit.ledger.migrate import head_revision
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = CliRunner().invoke(app, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 0 and f"revision {head_revision()}" in result.output
+    result = CliRunner().invoke(app, ["db", "grant", "ppskit_app", "--db", url])
+    assert result.exit_code == 1 and "PostgreSQL only" in result.output

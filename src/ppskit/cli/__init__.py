@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from ppskit.cli import exam, hours, modules, report, tracker, trainees
+from ppskit.cli import db, exam, hours, modules, report, tracker, trainees
 
 app = typer.Typer(
     name="ppskit",
@@ -22,10 +22,17 @@ app.add_typer(hours.app, name="hours")
 app.add_typer(exam.app, name="exam")
 app.add_typer(modules.app, name="modules")
 app.add_typer(report.app, name="report")
+app.add_typer(db.app, name="db")
 tracker.register(app)
 report.register(app)
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    from ppskit.ledger.migrate import SchemaOutOfDate
+
+    try:
+        app()
+    except SchemaOutOfDate as exc:  # an app role met an older schema: say who must act
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise SystemExit(1) from None

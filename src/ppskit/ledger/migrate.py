@@ -80,7 +80,8 @@ def upgrade_to_head(engine: Engine) -> None:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except ProgrammingError as exc:
-            if engine.dialect.name != "postgresql" or "permission denied" not in str(exc):
+            # 42501 insufficient_privilege: "permission denied", "must be owner of ..."
+            if getattr(exc.orig, "sqlstate", None) != "42501":
                 raise
             raise SchemaOutOfDate(
                 f"The ledger at {engine.url.render_as_string()} is at schema revision "
