@@ -545,6 +545,11 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
                 f"Exam passed on {fmt(s.passed_on)}: issue the certificate "
                 f"(ppskit certify {tid} --on DATE)."
             )
+            if not training_done[i]:
+                action += (
+                    f" Grandfathered (employed on {fmt(p.grandfathering.employed_on)}): "
+                    "certified on the special examination, no core-hours requirement."
+                )
         elif exam[i] == "retake-open" and (training_done[i] or grandfathered[i]):
             stage = "retake-open"
             action = (
@@ -556,7 +561,8 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
             by_when = f" by {fmt(transition_end[i])}" if transition_end[i] else ""
             action = (
                 f"Grandfathered (employed on {fmt(p.grandfathering.employed_on)}): pass the "
-                f"special exam{by_when}; no core-hours requirement."
+                f"special exam (form {p.grandfathering.exam_form}){by_when}; no core-hours "
+                "requirement."
             )
             if exam[i] == "failed":
                 action += " " + s.message
@@ -596,6 +602,8 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
     out["name"] = tr["name"].to_numpy()
     out["profile"] = tr["profile"].to_numpy()
     out["unverified_core_hours"] = [_num(x) for x in unver.to_numpy()]
+    # Certifiable or in transition through grandfathering rather than training hours.
+    out["grandfathered"] = grandfathered & ~training_done
     out["period_start"] = [
         fmt(certs[t].cycle_start) if t in certs else "" for t in tr["trainee_id"]
     ]
@@ -615,7 +623,8 @@ def compute_status(
     *, as_of: date | None = None, trainee: str | None = None, db: str | None = None
 ) -> pd.DataFrame:
     """One row per trainee: the pinned columns (``STATUS_COLUMNS``) then a few extras
-    (name, profile, unverified_core_hours, period_start, retake_by, failed_sections)."""
+    (name, profile, unverified_core_hours, grandfathered, period_start, retake_by,
+    failed_sections)."""
     as_of = as_of or _today()
     with read_connection(db) as conn:
         inputs = load_inputs(conn, as_of, trainee)

@@ -61,6 +61,8 @@ class Grandfathering(_Strict):
     employed_on: date
     waives_core_hours: bool
     transition_days: int | None = Field(default=None, ge=0)
+    # The form id under which the special examination is recorded.
+    exam_form: str = Field(default="GF", pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
 
 
 class Reciprocity(_Strict):
