@@ -1,12 +1,49 @@
-"""Render the status table as text, CSV or JSON (pinned columns)."""
+"""Render the status table as text, CSV or JSON (pinned columns).
+
+CSV on the screen is the pinned raw format other programs read; a CSV *file* (``ppskit
+status --format csv --output FILE``) is for people who open it in a spreadsheet, so
+formula-like text in it is written as text (:mod:`ppskit.reports.safe_export`).
+"""
 
 from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ppskit.status import STATUS_COLUMNS, compute_status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def status_frame(
+    *, as_of: date | None = None, trainee: str | None = None, db: str | None = None
+) -> pd.DataFrame:
+    """The pinned status columns of every trainee (or one; ``KeyError`` if unknown)."""
+    df = compute_status(as_of=as_of, trainee=trainee, db=db)
+    if trainee and df.empty:
+        raise KeyError(f"unknown trainee '{trainee}'")
+    return df[STATUS_COLUMNS]
+
+
+def format_status(df: pd.DataFrame, fmt: str = "table", *, defuse: bool = False) -> str:
+    """``df`` (from :func:`status_frame`) as table, csv or json text; ``defuse`` writes
+    formula-like CSV cells as text (for a file opened in a spreadsheet)."""
+    if fmt == "csv":
+        if defuse:
+            from ppskit.reports.safe_export import csv_text
+
+            return csv_text(df)
+        buf = io.StringIO()
+        df.to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+    if fmt == "json":
+        return json.dumps(df.to_dict(orient="records"), indent=2) + "\n"
+    return _table(df)
 
 
 def render_status(
@@ -17,17 +54,39 @@ def render_status(
     db: str | None = None,
 ) -> str:
     """The status of every trainee (or one) in ``fmt``: table, csv or json."""
-    df = compute_status(as_of=as_of, trainee=trainee, db=db)
-    if trainee and df.empty:
-        raise KeyError(f"unknown trainee '{trainee}'")
-    df = df[STATUS_COLUMNS]
-    if fmt == "csv":
-        buf = io.StringIO()
-        df.to_csv(buf, index=False, lineterminator="\n")
-        return buf.getvalue()
-    if fmt == "json":
-        return json.dumps(df.to_dict(orient="records"), indent=2) + "\n"
-    return _table(df)
+    return format_status(status_frame(as_of=as_of, trainee=trainee, db=db), fmt)
+
+
+@dataclass
+class StatusFile:
+    """A status file that was written."""
+
+    path: Path
+    rows: int
+    fmt: str
+
+    @property
+    def summary(self) -> str:
+        """One line for the terminal."""
+        who = f"{self.rows:,} trainee{'s' if self.rows != 1 else ''}"
+        return f"Status of {who} ({self.fmt}): {self.path}"
+
+
+def write_status(
+    path: Path | str,
+    *,
+    as_of: date | None = None,
+    trainee: str | None = None,
+    fmt: str = "table",
+    db: str | None = None,
+) -> StatusFile:
+    """Write the status in ``fmt`` to ``path``; a CSV file has formula-like text defused."""
+    df = status_frame(as_of=as_of, trainee=trainee, db=db)
+    path = Path(path)
+    text = format_status(df, fmt, defuse=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return StatusFile(path, len(df), fmt)
 
 
 def _table(df) -> str:  # noqa: ANN001

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ppskit.exam.course import FULL_PREFIX, Course
 from ppskit.exam.results import load_manifest, score_frame
+from ppskit.reports.safe_export import LITERAL_RC, literal_text, write_csv
 
 P_LOW, P_HIGH, R_MIN = 0.30, 0.89, 0.20
 
@@ -170,8 +171,10 @@ def _chart(items: pd.DataFrame, path: Path) -> None:
     ax.set_title("Exam item analysis")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
+    literal_text(fig)  # item ids and form names are drawn as typed, never as mathtext
+    with matplotlib.rc_context(LITERAL_RC):
+        fig.tight_layout()
+        fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
 
 
@@ -188,7 +191,8 @@ def analyze(
     out.mkdir(parents=True, exist_ok=True)
     items, sections = item_statistics(course, assignments)
     files = [out / "items.csv", out / "sections.csv", out / "items.png"]
-    items.to_csv(files[0], index=False)
-    sections.to_csv(files[1], index=False)
+    # Item ids and form names come from bank files people edit: written as text.
+    write_csv(items, files[0])
+    write_csv(sections, files[1])
     _chart(items, files[2])
     return Analysis(items, sections, files)

@@ -3,7 +3,9 @@ the bars, and the Okabe–Ito palette, which stays distinguishable with the comm
 colour blindness. Colour never carries meaning alone: every bar is labelled.
 
 Figures are built with :class:`matplotlib.figure.Figure` (no pyplot global state), so
-they are safe in a long-running dashboard kernel and need no display.
+they are safe in a long-running dashboard kernel and need no display. Text from the
+ledger (names, ids, notes) is drawn as typed: mathtext is off on every figure saved here
+(see :mod:`ppskit.reports.safe_export`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import io
 import math
 import textwrap
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ppskit.framework import load_framework
+from ppskit.reports.safe_export import LITERAL_RC, literal_text
 from ppskit.status import STAGES
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -379,9 +383,13 @@ def ce_chart(ce_hours: float, required: float, cycle: str) -> Figure:
 
 
 def to_png(fig: Figure, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes, every text drawn literally (a name such as
+    ``Sam $x$ Lee`` is not read as mathtext)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    literal_text(fig)
+    # Texts matplotlib creates while drawing (extra ticks, offsets) take the same setting.
+    with mpl.rc_context(LITERAL_RC):
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
 
 

@@ -442,17 +442,35 @@ RENEWAL_COLUMNS = [
 ]
 
 
+#: Longest look-ahead of the renewals list: a century is longer than any certificate
+#: period a profile sets, and keeps the as-of date plus the window far below
+#: ``date.max`` (year 9999), where adding days would overflow.
+MAX_WITHIN_DAYS = 36_500
+
+
+def check_within(within_days: int) -> int:
+    """Validate the renewals look-ahead; ``ValueError`` with a plain message if outside
+    0 to ``MAX_WITHIN_DAYS`` days."""
+    if not 0 <= within_days <= MAX_WITHIN_DAYS:
+        raise ValueError(
+            f"--within must be between 0 and {MAX_WITHIN_DAYS} days (you gave {within_days})."
+        )
+    return within_days
+
+
 def renewals(snapshot: Snapshot, within_days: int) -> pd.DataFrame:
     """Current certificates expiring within ``within_days`` of the as-of date, soonest
     first, with each holder's verified CE hours this cycle and the shortfall."""
-    if within_days < 0:
-        raise ValueError("--within must be 0 or more days.")
+    check_within(within_days)
     st = snapshot.status
     current = st[st["stage"].isin(["certified", "renewal-due"]) & (st["expires_on"] != "")]
     if current.empty:
         return pd.DataFrame(columns=RENEWAL_COLUMNS)
     expires = current["expires_on"].map(date.fromisoformat)
-    limit = snapshot.as_of + timedelta(days=within_days)
+    try:
+        limit = snapshot.as_of + timedelta(days=within_days)
+    except OverflowError:  # an as-of date near the year 9999
+        limit = date.max
     rows = current[expires <= limit].copy()
     rows["days_left"] = [(date.fromisoformat(e) - snapshot.as_of).days for e in rows["expires_on"]]
     rows["ce_shortfall"] = (rows["ce_required"] - rows["ce_hours"]).clip(lower=0.0)
