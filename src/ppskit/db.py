@@ -33,17 +33,45 @@ def course_root(start: Path | None = None) -> Path:
     return here
 
 
+class LedgerNotFound(FileNotFoundError):
+    """A command that only reads was pointed at a SQLite ledger that does not exist."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(
+            f"No ledger found at {path}. Register trainees first with "
+            "'ppskit trainees import FILE', or pass --db URL."
+        )
+
+
+def _sqlite_file(parsed) -> Path | None:  # noqa: ANN001
+    # The file of a SQLite URL (relative paths against the course root); None otherwise.
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return path if path.is_absolute() else course_root() / path
+
+
 def resolve_url(url: str | None = None) -> str:
-    """Turn ``url`` (or ``$PPSKIT_DB``, or the default) into an absolute SQLAlchemy URL."""
-    raw = url or os.environ.get(ENV_VAR) or DEFAULT_URL
-    parsed = make_url(raw)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
-        if not path.is_absolute():
-            path = course_root() / path
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """Turn ``url`` (or ``$PPSKIT_DB``, or the default) into an absolute SQLAlchemy URL.
+
+    Only computes: nothing is created on disk (see :func:`get_engine`)."""
+    parsed = make_url(url or os.environ.get(ENV_VAR) or DEFAULT_URL)
+    path = _sqlite_file(parsed)
+    if path is not None:
         parsed = parsed.set(database=str(path))
     return parsed.render_as_string(hide_password=False)
+
+
+def require_ledger(url: str | None = None) -> str:
+    """The resolved URL of an existing ledger; ``LedgerNotFound`` when ``url`` names a
+    SQLite file that does not exist. Creates nothing. (A server database such as
+    PostgreSQL is not checked here: connecting says whether it exists.)"""
+    resolved = resolve_url(url)
+    path = _sqlite_file(make_url(resolved))
+    if path is not None and not path.is_file():
+        raise LedgerNotFound(path)
+    return resolved
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -67,8 +95,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def get_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (or ``$PPSKIT_DB``, or the default), with the schema
-    migrated to head; one engine per resolved URL for the life of the process."""
-    return _engine_for(resolve_url(url))
+    migrated to head; one engine per resolved URL for the life of the process.
+
+    This is the write path's engine: a SQLite file that does not exist yet is created
+    (with its folder). Readers go through :func:`read_connection`, which refuses one.
+    """
+    resolved = resolve_url(url)
+    path = _sqlite_file(make_url(resolved))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return _engine_for(resolved)
+
+
+def ensure_ledger(url: str | None = None) -> Engine:
+    """Create the ledger for ``url`` if it does not exist yet and migrate it to the
+    newest schema (what the first write does); for callers such as ``ppskit demo`` that
+    read before they write on a brand-new ledger."""
+    return get_engine(url)
 
 
 @cache
@@ -105,8 +148,14 @@ def write_transaction(url: str | None = None) -> Iterator[Connection]:
 
 @contextlib.contextmanager
 def read_connection(url: str | None = None) -> Iterator[Connection]:
-    """A read-only use of the database."""
-    engine = get_engine(url)
+    """A read-only use of the database.
+
+    Never creates a ledger: a SQLite file that does not exist raises
+    :class:`LedgerNotFound` (call :func:`ensure_ledger` first where reading an empty
+    new ledger is meant). An existing ledger with an older schema is migrated to the
+    newest one, as every other use does.
+    """
+    engine = get_engine(require_ledger(url))
     with engine.connect() as conn:
         yield conn
 
