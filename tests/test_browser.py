@@ -158,16 +158,21 @@ def test_voila_dashboard_shows_cohort_and_transcript(page, demo_course, tmp_path
     course, url = demo_course
     port = free_port()
     log = tmp_path / "dashboard.log"
+    token = "browser-test-token-0123456789"
     # Started the way a supervisor starts it, from the course folder.
     with server(
         [sys.executable, "-m", "ppskit", "dashboard", "--port", str(port), "--db", url],
         url=f"http://127.0.0.1:{port}/voila/static/",
-        env=jupyter_env(course, url),
+        env=jupyter_env(course, url, PPSKIT_DASHBOARD_TOKEN=token),
         cwd=course,
         log=log,
     ):
-        address = f"http://127.0.0.1:{port}/"
+        address = f"http://127.0.0.1:{port}/?token={token}"
         assert f"Supervisor dashboard (read-only): {address}" in log.read_text()
+        # Without the token: Jupyter's login page, and nothing from the ledger.
+        page.goto(f"http://127.0.0.1:{port}/")
+        assert "/login" in page.url
+        assert "Supervisor dashboard" not in page.content()
         start = time.monotonic()
         page.goto(address)
         stage_chart = page.locator('img[alt="Trainees by stage"]')

@@ -27,10 +27,13 @@ COHORT_HELP = (
 
 def _guard(fn, *args, **kwargs):  # noqa: ANN001, ANN202
     """Run a report function; plain messages instead of tracebacks."""
+    from ppskit.db import LedgerNotFound
     from ppskit.reports.render import PdfUnavailable
 
     try:
         return fn(*args, **kwargs)
+    except LedgerNotFound as exc:
+        fail(str(exc))
     except (KeyError, ValueError, PdfUnavailable) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))
 
@@ -97,18 +100,26 @@ class RenewalFormat(StrEnum):
 
 @app.command("renewals")
 def renewals(
-    within: int = typer.Option(..., "--within", help="Days ahead to look, e.g. 90."),
+    within: int = typer.Option(..., "--within", help="Days ahead to look, e.g. 90 (0 to 36500)."),
     as_of: str = typer.Option(None, "--as-of", help="Date to count from (default today)."),
     fmt: RenewalFormat = typer.Option(RenewalFormat.table, "--format", help="table, csv or html."),
-    out: Path = typer.Option(None, "--out", help="Write to this file instead of the screen."),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Write to this file instead of the screen (a CSV file has formula-like "
+        "text written as text, safe to open in a spreadsheet).",
+    ),
     db: DbOption = None,
 ) -> None:
     """Certificates expiring within DAYS, with each holder's CE shortfall."""
     from ppskit.reports.render import page, renewals_html, renewals_report
+    from ppskit.reports.safe_export import csv_text
 
     table, day = _guard(renewals_report, within, as_of=parse_day(as_of, "--as-of"), db=db)
     if fmt == RenewalFormat.csv:
-        text = table.to_csv(index=False, lineterminator="\n")
+        # As with 'ppskit status': raw data on the screen for pipes, defused in a file
+        # a supervisor opens in a spreadsheet.
+        text = csv_text(table) if out else table.to_csv(index=False, lineterminator="\n")
     elif fmt == RenewalFormat.html:
         text = page("Renewals", renewals_html(table, as_of=day, within=within))
     else:
@@ -167,7 +178,7 @@ def verify(
     """Check a certificate's verification code. Exit code 0 only while it is in force."""
     from ppskit.reports.certificate import verify_code
 
-    result = verify_code(code, as_of=parse_day(as_of, "--as-of"), db=db)
+    result = _guard(verify_code, code, as_of=parse_day(as_of, "--as-of"), db=db)
     typer.echo(result.message)
     if not result.current:
         raise typer.Exit(1)
@@ -175,12 +186,21 @@ def verify(
 
 def dashboard(
     port: int = typer.Option(8866, "--port", help="Port on this computer (127.0.0.1)."),
+    token: str = typer.Option(
+        None,
+        "--token",
+        envvar="PPSKIT_DASHBOARD_TOKEN",
+        show_envvar=True,
+        help="Token visitors must bring (default: a new random one each start). Prefer the "
+        "environment variable: other users of the computer can see command lines.",
+    ),
     db: DbOption = None,
 ) -> None:
-    """Start the read-only supervisor dashboard (Voila) and print its address."""
+    """Start the read-only supervisor dashboard (Voila) and print its address with the
+    token a visitor needs."""
     from ppskit.reports.serve import run_dashboard
 
-    _guard(run_dashboard, port=port, db=db, echo=typer.echo)
+    _guard(run_dashboard, port=port, db=db, token=token, echo=typer.echo)
 
 
 def register(root: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 
@@ -19,14 +20,29 @@ def status(
     as_of: str = typer.Option(None, "--as-of", help="Date to compute status for (default today)."),
     trainee: str = typer.Option(None, "--trainee", help="Only this trainee."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    output: Path = typer.Option(
+        None,
+        "--output",
+        "--out",
+        "-o",
+        help="Write to this file instead of the screen (a CSV file has formula-like text "
+        "written as text, safe to open in a spreadsheet).",
+    ),
     db: DbOption = None,
 ) -> None:
     """Show every trainee's stage and next action."""
-    from ppskit.status_output import render_status
+    from ppskit.db import LedgerNotFound
+    from ppskit.status_output import render_status, write_status
 
     day = parse_day(as_of, "--as-of")
     try:
-        typer.echo(render_status(as_of=day, trainee=trainee, fmt=fmt.value, db=db), nl=False)
+        if output:
+            written = write_status(output, as_of=day, trainee=trainee, fmt=fmt.value, db=db)
+            typer.echo(written.summary)
+        else:
+            typer.echo(render_status(as_of=day, trainee=trainee, fmt=fmt.value, db=db), nl=False)
+    except LedgerNotFound as exc:
+        fail(str(exc))
     except KeyError as exc:
         fail(str(exc.args[0]))
 
