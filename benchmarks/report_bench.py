@@ -162,7 +162,7 @@ def time_first_paint(workdir: Path) -> list[tuple[str, float]]:
     from playwright.sync_api import sync_playwright
 
     from ppskit.demo import build_demo
-    from ppskit.reports.serve import free_port, voila_command
+    from ppskit.reports.serve import free_port, new_token, voila_command
 
     reason = chromium_missing_reason()
     if reason:
@@ -172,11 +172,12 @@ def time_first_paint(workdir: Path) -> list[tuple[str, float]]:
     url = f"sqlite:///{course / 'gradebook' / 'ledger.db'}"
     build_demo(db=url)
     port = free_port()
+    token = new_token()  # the dashboard refuses requests without its token
     results = []
     with server(
         voila_command(course / "gradebook" / "dashboard.ipynb", port),
         url=f"http://127.0.0.1:{port}/voila/static/",
-        env=jupyter_env(course, url),
+        env=jupyter_env(course, url, JUPYTER_TOKEN=token),
         cwd=course,
         log=workdir / "voila.log",
     ):
@@ -187,7 +188,7 @@ def time_first_paint(workdir: Path) -> list[tuple[str, float]]:
                 context = browser.new_context(viewport={"width": 1366, "height": 1000})
                 page = context.new_page()
                 start = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/")
+                page.goto(f"http://127.0.0.1:{port}/?token={token}")
                 page.locator('img[alt="Trainees by stage"]').wait_for(
                     state="visible", timeout=120_000
                 )

@@ -29,10 +29,13 @@ report.register(app)
 
 def main() -> None:
     """Console-script entry point."""
+    from ppskit.db import LedgerNotFound
     from ppskit.ledger.migrate import SchemaOutOfDate
 
     try:
         app()
-    except SchemaOutOfDate as exc:  # an app role met an older schema: say who must act
+    # A read-only command on a missing ledger, or an app role meeting an older schema:
+    # say what to do instead of a traceback, whichever command met it.
+    except (LedgerNotFound, SchemaOutOfDate) as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise SystemExit(1) from None

@@ -38,12 +38,15 @@ def fail(message: str, code: int = 1) -> None:
 
 def guarded(fn: Callable, *args, **kwargs):  # noqa: ANN201
     """Run a library call; turn rule refusals into a plain report and exit code 1."""
+    from ppskit.db import LedgerNotFound
     from ppskit.imports import ImportRejected
 
     try:
         return fn(*args, **kwargs)
     except ImportRejected as exc:
         fail(exc.report())
+    except LedgerNotFound as exc:
+        fail(str(exc))
     except KeyError as exc:
         fail(str(exc.args[0]) if exc.args else "not found")
 

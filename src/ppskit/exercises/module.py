@@ -178,7 +178,14 @@ class Module:
         if self.trainee is None:
             raise ValueError("Please type your trainee ID first. Your trainer gave it to you.")
         self._flush()
-        earlier = _ledger("exercise_progress", self.trainee, db=self.db).get(self.id, set())
+        try:
+            earlier = _ledger("exercise_progress", self.trainee, db=self.db).get(self.id, set())
+        except LedgerProblem as exc:
+            from ppskit.db import LedgerNotFound
+
+            if not isinstance(exc.__cause__, LedgerNotFound):
+                raise
+            earlier = set()  # no ledger yet: nothing was recorded in earlier sessions
         self.done |= set(earlier) & set(self.exercise_ids)
 
     def checklist(self) -> list[tuple[str, str, bool]]:
