@@ -152,3 +152,21 @@ def test_cli_db_upgrade_reports_the_revision(tmp_path):
     assert result.exit_code == 0 and f"revision {head_revision()}" in result.output
     result = CliRunner().invoke(app, ["db", "grant", "ppskit_app", "--db", url])
     assert result.exit_code == 1 and "PostgreSQL only" in result.output
+
+
+def test_cli_verify_of_a_replaced_code_says_replaced_and_exits_non_zero(ledger):
+    from typer.testing import CliRunner
+
+    from ppskit.cli import app
+    from ppskit.ledger.certificates import renew
+
+    later = date(2027, 3, 1)
+    old = _certified(ledger)
+    ledger.hours([["T1", "2026-01-10", 20, "ce", "stigma", "external", "yes", ""]], today=later)
+    new = renew("T1", on=date(2027, 1, 10), by="board", db=ledger.url, today=later).code
+    run = CliRunner().invoke
+    replaced = run(app, ["verify", old, "--as-of", "2027-01-11", "--db", ledger.url])
+    assert replaced.exit_code == 1 and replaced.output.startswith("REPLACED")
+    assert new in replaced.output  # points at the code now in force
+    valid = run(app, ["verify", new, "--as-of", "2027-01-11", "--db", ledger.url])
+    assert valid.exit_code == 0 and valid.output.startswith("VALID")

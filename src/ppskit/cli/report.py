@@ -175,12 +175,13 @@ def verify(
     as_of: str = typer.Option(None, "--as-of", help="Date to check on (default today)."),
     db: DbOption = None,
 ) -> None:
-    """Check a certificate's verification code. Exit code 0 only while it is in force."""
+    """Check a certificate's verification code. Exit code 0 only for the code of the
+    certificate in force (VALID); REPLACED, EXPIRED, SUSPENDED and REVOKED exit 1."""
     from ppskit.reports.certificate import verify_code
 
     result = _guard(verify_code, code, as_of=parse_day(as_of, "--as-of"), db=db)
     typer.echo(result.message)
-    if not result.current:
+    if not result.valid:
         raise typer.Exit(1)
 
 

@@ -98,6 +98,20 @@ class Verification:
     name: str = ""
     expires_on: str = ""
 
+    @property
+    def verdict(self) -> str:
+        """The first word of the answer: VALID, REPLACED, EXPIRED, SUSPENDED, REVOKED,
+        NOT CURRENT, or UNKNOWN for a code no certificate has."""
+        if not self.found:
+            return "UNKNOWN"
+        return self.message.split(":", 1)[0]
+
+    @property
+    def valid(self) -> bool:
+        """True only for the code of the certificate in force: a replaced code still names
+        its holder, but the paper that carries it is no longer the certificate."""
+        return self.verdict == "VALID"
+
 
 def verify_code(code: str, *, as_of: date | None = None, db: str | None = None) -> Verification:
     """Check a printed verification code against the ledger.
