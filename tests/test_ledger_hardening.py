@@ -170,3 +170,16 @@ def test_cli_verify_of_a_replaced_code_says_replaced_and_exits_non_zero(ledger):
     assert new in replaced.output  # points at the code now in force
     valid = run(app, ["verify", new, "--as-of", "2027-01-11", "--db", ledger.url])
     assert valid.exit_code == 0 and valid.output.startswith("VALID")
+
+
+def test_status_for_an_id_differing_in_case_names_the_registered_one(ledger):
+    from typer.testing import CliRunner
+
+    from ppskit.cli import app
+
+    ledger.trainee("T1")
+    result = CliRunner().invoke(app, ["status", "--trainee", "t1", "--db", ledger.url])
+    assert result.exit_code == 1
+    assert "unknown trainee 't1'; did you mean 'T1'?" in result.output
+    result = CliRunner().invoke(app, ["status", "--trainee", "T9", "--db", ledger.url])
+    assert result.exit_code == 1 and "did you mean" not in result.output

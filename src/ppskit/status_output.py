@@ -26,7 +26,9 @@ def status_frame(
     """The pinned status columns of every trainee (or one; ``KeyError`` if unknown)."""
     df = compute_status(as_of=as_of, trainee=trainee, db=db)
     if trainee and df.empty:
-        raise KeyError(f"unknown trainee '{trainee}'")
+        from ppskit.ledger.lookup import unknown_trainee_message
+
+        raise KeyError(unknown_trainee_message(trainee, db=db))
     return df[STATUS_COLUMNS]
 
 
