@@ -200,6 +200,9 @@ def trainee_html(rep: TraineeReport, dpi: int = 110) -> str:
             certs=certs,
             cycle_start=_day(rep.cycle_start),
             ce=ce,
+            grandfathered=bool(s.get("grandfathered", False)),
+            grandfathered_on=_day(p.grandfathering.employed_on),
+            special_form=p.grandfathering.exam_form,
             generated=_generated(),
         )
     )
