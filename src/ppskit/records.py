@@ -7,10 +7,13 @@ because trainers and supervisors read them.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ppskit.ledger.tables import exam_results, hours_entries, trainees
 
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n"}
@@ -18,6 +21,39 @@ NO = {"no", "false", "0", "n"}
 CATEGORIES = ("core", "ce", "supervision")
 SOURCES = ("module", "session", "external")
 CERT_EVENTS = ("issued", "renewed", "suspended", "reinstated", "revoked", "transferred")
+
+# Free-text columns are TEXT in the database, which has no length of its own. A cap keeps
+# one row small and makes SQLite and PostgreSQL refuse the same rows: a note or reason is
+# a few sentences; 2,000 characters is about a page.
+TEXT_MAX_CHARS = 2_000
+
+# Longest value echoed back in a message (a mistyped date can be a whole pasted paragraph).
+SHOWN_MAX_CHARS = 40
+
+TRAINEE_ID_MAX = trainees.c.trainee_id.type.length
+NAME_MAX = trainees.c.name.type.length
+EDUCATION_MAX = trainees.c.education.type.length
+PROFILE_MAX = trainees.c.profile.type.length
+TOPIC_MAX = hours_entries.c.topic.type.length
+FORM_MAX = exam_results.c.form.type.length
+SECTION_MAX = exam_results.c.section.type.length
+RECORDED_BY_MAX = hours_entries.c.recorded_by.type.length
+
+
+def shown(value: object) -> str:
+    """``value`` as text for a message, shortened when it is long."""
+    text = str(value if value is not None else "")
+    if len(text) > SHOWN_MAX_CHARS:
+        return text[: SHOWN_MAX_CHARS - 1] + "…"
+    return text
+
+
+def check_length(text: str, limit: int, what: str) -> str:
+    """``text`` unchanged, or a plain ``ValueError`` when it has more than ``limit``
+    characters (the column's length in the database)."""
+    if len(text) > limit:
+        raise ValueError(f"{what} is longer than {limit:,} characters (it has {len(text):,})")
+    return text
 
 
 def parse_yes_no(value: object, *, allow_blank: bool = False) -> bool | None:
@@ -31,7 +67,7 @@ def parse_yes_no(value: object, *, allow_blank: bool = False) -> bool | None:
         return True
     if text in NO:
         return False
-    raise ValueError(f"'{value}' is not yes or no (use yes/no, true/false or 1/0)")
+    raise ValueError(f"'{shown(value)}' is not yes or no (use yes/no, true/false or 1/0)")
 
 
 def parse_date(value: object) -> date:
@@ -46,14 +82,18 @@ def parse_date(value: object) -> date:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"'{text}' is not a date; write it as YYYY-MM-DD") from None
+        raise ValueError(f"'{shown(text)}' is not a date; write it as YYYY-MM-DD") from None
 
 
-def _required_text(value: object, what: str) -> str:
+def _required_text(value: object, what: str, limit: int | None = None) -> str:
     text = str(value if value is not None else "").strip()
     if not text:
         raise ValueError(f"{what} is required")
-    return text
+    return text if limit is None else check_length(text, limit, what)
+
+
+def _optional_text(value: object, what: str, limit: int) -> str:
+    return check_length(str(value if value is not None else "").strip(), limit, what)
 
 
 class _Row(BaseModel):
@@ -61,9 +101,10 @@ class _Row(BaseModel):
 
 
 class TraineeRow(_Row):
-    """``trainee_id,name,birth_date,lived_experience,education,id_verified,employed_2022_01_01,profile``"""
+    """``trainee_id,name,birth_date,lived_experience,education,id_verified,employed_2022_01_01,profile``
+    and, optionally, ``enrolled_on`` (blank or absent: the import date)."""
 
-    trainee_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    trainee_id: str = Field(pattern=rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{TRAINEE_ID_MAX - 1}}}$")
     name: str
     birth_date: date
     lived_experience: bool
@@ -71,25 +112,22 @@ class TraineeRow(_Row):
     id_verified: bool
     employed_2022_01_01: bool | None = None
     profile: str | None = None
+    enrolled_on: date | None = None
 
     @field_validator("trainee_id", mode="before")
     @classmethod
     def _id(cls, v: object) -> str:
-        text = _required_text(v, "a trainee id")
-        if (
-            len(text) > 64
-            or not text[0].isalnum()
-            or any(not (c.isalnum() or c in "_.-") for c in text)
-        ):
+        text = check_length(_required_text(v, "a trainee id"), TRAINEE_ID_MAX, "trainee id")
+        if not text[0].isalnum() or any(not (c.isalnum() or c in "_.-") for c in text):
             raise ValueError(
-                f"'{text}' is not a usable trainee id (letters, digits, '-', '_' or '.')"
+                f"'{shown(text)}' is not a usable trainee id (letters, digits, '-', '_' or '.')"
             )
         return text
 
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, v: object) -> str:
-        return _required_text(v, "a name")
+        return check_length(_required_text(v, "a name"), NAME_MAX, "name")
 
     @field_validator("birth_date", mode="before")
     @classmethod
@@ -109,13 +147,19 @@ class TraineeRow(_Row):
     @field_validator("education", mode="before")
     @classmethod
     def _education(cls, v: object) -> str:
-        return _required_text(v, "education").lower()
+        return check_length(_required_text(v, "education"), EDUCATION_MAX, "education").lower()
 
     @field_validator("profile", mode="before")
     @classmethod
     def _profile(cls, v: object) -> str | None:
-        text = str(v if v is not None else "").strip()
-        return text or None
+        return _optional_text(v, "profile", PROFILE_MAX) or None
+
+    @field_validator("enrolled_on", mode="before")
+    @classmethod
+    def _enrolled(cls, v: object) -> date | None:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        return parse_date(v)
 
 
 class HoursRow(_Row):
@@ -133,7 +177,7 @@ class HoursRow(_Row):
     @field_validator("trainee_id", mode="before")
     @classmethod
     def _id(cls, v: object) -> str:
-        return _required_text(v, "a trainee id")
+        return check_length(_required_text(v, "a trainee id"), TRAINEE_ID_MAX, "trainee id")
 
     @field_validator("date", mode="before")
     @classmethod
@@ -147,13 +191,13 @@ class HoursRow(_Row):
         try:
             hours = float(text)
         except ValueError:
-            raise ValueError(f"'{text}' is not a number of hours") from None
+            raise ValueError(f"'{shown(text)}' is not a number of hours") from None
         if hours != hours or hours <= 0:
-            raise ValueError(f"hours must be more than 0 (got {text})")
+            raise ValueError(f"hours must be more than 0 (got {shown(text)})")
         if hours > 24:
-            raise ValueError(f"hours must be 24 or fewer in one row (got {text})")
+            raise ValueError(f"hours must be 24 or fewer in one row (got {shown(text)})")
         if round(hours, 2) != hours:
-            raise ValueError(f"hours can have at most two decimals (got {text})")
+            raise ValueError(f"hours can have at most two decimals (got {shown(text)})")
         return hours
 
     @field_validator("category", mode="before")
@@ -161,7 +205,7 @@ class HoursRow(_Row):
     def _category(cls, v: object) -> str:
         text = str(v or "").strip().lower()
         if text not in CATEGORIES:
-            raise ValueError(f"category '{v}' is not one of {', '.join(CATEGORIES)}")
+            raise ValueError(f"category '{shown(v)}' is not one of {', '.join(CATEGORIES)}")
         return text
 
     @field_validator("source", mode="before")
@@ -169,7 +213,7 @@ class HoursRow(_Row):
     def _source(cls, v: object) -> str:
         text = str(v or "").strip().lower()
         if text not in SOURCES:
-            raise ValueError(f"source '{v}' is not one of {', '.join(SOURCES)}")
+            raise ValueError(f"source '{shown(v)}' is not one of {', '.join(SOURCES)}")
         return text
 
     @field_validator("verified", mode="before")
@@ -177,10 +221,18 @@ class HoursRow(_Row):
     def _verified(cls, v: object) -> bool:
         return parse_yes_no(v)
 
-    @field_validator("topic", "note", mode="before")
+    @field_validator("topic", mode="before")
     @classmethod
-    def _text(cls, v: object) -> str:
-        return str(v if v is not None else "").strip()
+    def _topic(cls, v: object) -> str:
+        return _optional_text(v, "topic", TOPIC_MAX)
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _note(cls, v: object) -> str:
+        return _optional_text(v, "note", TEXT_MAX_CHARS)
+
+
+FORM_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9-]{{0,{FORM_MAX - 1}}}$")
 
 
 class ExamRow(_Row):
@@ -192,10 +244,26 @@ class ExamRow(_Row):
     section: str
     score_pct: float
 
-    @field_validator("trainee_id", "form", "section", mode="before")
+    @field_validator("trainee_id", mode="before")
     @classmethod
-    def _text(cls, v: object, info) -> str:  # noqa: ANN001
-        return _required_text(v, info.field_name.replace("_", " "))
+    def _id(cls, v: object) -> str:
+        return check_length(_required_text(v, "trainee id"), TRAINEE_ID_MAX, "trainee id")
+
+    @field_validator("form", mode="before")
+    @classmethod
+    def _form(cls, v: object) -> str:
+        text = _required_text(v, "form")
+        if not FORM_ID.match(text):
+            raise ValueError(
+                f"'{shown(text)}' is not a form id (1 to {FORM_MAX} letters, digits or '-', "
+                "starting with a letter or digit, e.g. A or exam-B)"
+            )
+        return text
+
+    @field_validator("section", mode="before")
+    @classmethod
+    def _section(cls, v: object) -> str:
+        return check_length(_required_text(v, "section"), SECTION_MAX, "section")
 
     @field_validator("date", mode="before")
     @classmethod
@@ -209,12 +277,58 @@ class ExamRow(_Row):
         try:
             score = float(text)
         except ValueError:
-            raise ValueError(f"'{text}' is not a percentage") from None
+            raise ValueError(f"'{shown(text)}' is not a percentage") from None
         if not 0 <= score <= 100:
-            raise ValueError(f"score must be between 0 and 100 (got {text})")
+            raise ValueError(f"score must be between 0 and 100 (got {shown(text)})")
         return score
 
 
-TRAINEE_COLUMNS = list(TraineeRow.model_fields)
+TRAINEE_OPTIONAL_COLUMNS = ["enrolled_on"]
+"""Columns a trainees file may add at the end; files without them stay valid."""
+TRAINEE_COLUMNS = [c for c in TraineeRow.model_fields if c not in TRAINEE_OPTIONAL_COLUMNS]
 HOURS_COLUMNS = list(HoursRow.model_fields)
 EXAM_COLUMNS = list(ExamRow.model_fields)
+
+_YES_NO = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}
+
+
+def plain_hours_row(raw: dict) -> tuple | None:
+    """A fast path for :class:`HoursRow` on imports of millions of rows.
+
+    Returns the row's values in ``HOURS_COLUMNS`` order exactly as the model would give
+    them, but only when every value is plainly valid; anything else returns ``None``,
+    and the caller validates that row with the model, which words the problem. So this
+    never decides a message, it only skips the model for rows that are clearly fine.
+    """
+    try:
+        trainee_id = raw["trainee_id"].strip()
+        day = raw["date"].strip()
+        hours = float(raw["hours"])
+        category = raw["category"].strip().lower()
+        topic = raw["topic"].strip()
+        source = raw["source"].strip().lower()
+        verified = _YES_NO[raw["verified"].strip().lower()]
+        note = raw["note"].strip()
+        if not (
+            0 < len(trainee_id) <= TRAINEE_ID_MAX
+            and len(day) == 10
+            and 0 < hours <= 24
+            and round(hours, 2) == hours
+            and category in CATEGORIES
+            and source in SOURCES
+            and len(topic) <= TOPIC_MAX
+            and len(note) <= TEXT_MAX_CHARS
+        ):
+            return None
+        return (
+            trainee_id,
+            date.fromisoformat(day),
+            hours,
+            category,
+            topic,
+            source,
+            verified,
+            note,
+        )
+    except (KeyError, AttributeError, ValueError):
+        return None

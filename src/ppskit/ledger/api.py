@@ -16,7 +16,10 @@ from ppskit.db import read_connection, write_transaction
 from ppskit.framework import load_framework
 from ppskit.imports import (
     ImportOutcome,
+    ImportRejected,
+    RowError,
     append_hours,
+    day_hours,
     module_entry_exists,
     write_exam_results,
 )
@@ -57,7 +60,10 @@ def record_module_hours(
     """Write a self-reported entry for a finished module, once per trainee and module.
 
     Core modules count toward their domain; specialty modules are continuing education.
-    A trainer then verifies the entry with ``ppskit hours verify``.
+    A trainer then verifies the entry with ``ppskit hours verify``. Module hours count
+    toward the 24 hours a trainee may have on one day like any other hours: if they would
+    pass 24, nothing is recorded and :class:`~ppskit.imports.ImportRejected` says to
+    record the module on another day.
     """
     module = load_framework().module(module_id)
     on = on or date.today()
@@ -72,6 +78,7 @@ def record_module_hours(
         "verified": "no",
         "note": note,
     }
+    source = "Record my hours"
     with write_transaction(db) as conn:
         existing = module_entry_exists(conn, trainee_id, note)
         if existing is not None:
@@ -81,7 +88,23 @@ def record_module_hours(
                 f"Your {module.hours:g} hours for this module were already recorded "
                 f"(entry {existing}). Nothing more to do.",
             )
-        outcome = append_hours(conn, [(0, row)], by=trainee_id, source="Record my hours")
+        already = day_hours(conn, trainee_id, on)
+        if already + module.hours > 24 + 1e-9:
+            when = "today" if on == date.today() else f"on {on.isoformat()}"
+            raise ImportRejected(
+                source,
+                [
+                    RowError(
+                        0,
+                        "hours",
+                        f"{already:g} hours are already recorded for you {when}, and this "
+                        f"module's {module.hours:g} would make more than 24 hours in one day; "
+                        "please record this module on another day (for example tomorrow), "
+                        "or ask your trainer to record it",
+                    )
+                ],
+            )
+        outcome = append_hours(conn, [(0, row)], by=trainee_id, source=source)
     entry = outcome.ids[0]
     kind = "core" if module.category == "core" else "continuing-education"
     return RecordOutcome(
@@ -134,9 +157,11 @@ def record_exam_results(
     source: str = "nbgrader",
     db: str | None = None,
     today: date | None = None,
+    correction_reason: str | None = None,
 ) -> int:
     """Append exam section scores (all or none). Identical rows already recorded are
-    skipped, so re-grading is idempotent; a changed score supersedes the old one."""
+    skipped, so re-grading is idempotent; a changed score is refused unless
+    ``correction_reason`` says why it changes (then it supersedes the old one)."""
     numbered = [
         (i + 1, {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()})
         for i, r in enumerate(rows)
@@ -151,6 +176,7 @@ def record_exam_results(
         today=today,
         origin=source,
         skip_identical=True,
+        correction_reason=correction_reason,
     )
     return outcome.written
 
