@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from ppskit.cli.common import DbOption, run_import
+from ppskit.cli.common import DbOption
 
 app = typer.Typer(
     help="Exams: record results, build, grade, retakes, item analysis.", no_args_is_help=True
@@ -21,12 +21,41 @@ app = typer.Typer(
 def record(
     file: Path = typer.Argument(..., help="CSV: trainee_id,date,form,section,score_pct"),
     by: str = typer.Option("trainer", "--by", help="Who is recording these results."),
+    correct: bool = typer.Option(
+        False, "--correct", help="The rows correct scores already recorded (needs --reason)."
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why the recorded scores change (kept with each correction)."
+    ),
+    errors: Path | None = typer.Option(
+        None,
+        "--errors",
+        help="Write every problem found to this CSV (file,line,column,message); "
+        "the report on screen shows the first 100.",
+    ),
     db: DbOption = None,
 ) -> None:
-    """Record exam section scores from a CSV file (all rows or none)."""
+    """Record exam section scores from a CSV file (all rows or none).
+
+    A sitting's section already recorded is refused; to change it, record the file
+    with --correct --reason TEXT (the latest score then counts).
+    """
+    from ppskit.cli.common import fail, guarded
     from ppskit.imports import import_exam_results
 
-    run_import(import_exam_results, file, by=by, db=db)
+    if correct and not (reason or "").strip():
+        fail("--correct needs --reason TEXT saying why the recorded scores change.")
+    if reason is not None and not correct:
+        fail("--reason is only used with --correct (to correct scores already recorded).")
+    outcome = guarded(
+        import_exam_results,
+        file,
+        by=by,
+        db=db,
+        correction_reason=reason if correct else None,
+        errors_file=errors,
+    )
+    typer.echo(f"{file}: {outcome.summary('corrections' if correct else 'rows')}")
 
 
 # --- nbgrader pipeline commands (build, grade, results, retake, feedback, analyze) below ---
@@ -160,7 +189,9 @@ def results(
             note += f" ({s.written} rows)"
         typer.echo(f"    -> {note}")
     if csv:
-        sittings_frame(sittings).to_csv(csv, index=False)
+        from ppskit.reports.safe_export import write_csv
+
+        write_csv(sittings_frame(sittings), csv)
         typer.echo(f"Section scores written to {csv}.")
 
 

@@ -6,9 +6,16 @@ from pathlib import Path
 
 import typer
 
-from ppskit.cli.common import DbOption, guarded, run_import
+from ppskit.cli.common import DbOption, guarded
 
 app = typer.Typer(help="Log, import, verify and void training hours.", no_args_is_help=True)
+
+ErrorsOption = typer.Option(
+    None,
+    "--errors",
+    help="Write every problem found to this CSV (file,line,column,message); "
+    "the report on screen shows the first 100.",
+)
 
 
 @app.command("import")
@@ -17,12 +24,14 @@ def import_(
         ..., help="CSV: trainee_id,date,hours,category,topic,source,verified,note"
     ),
     by: str = typer.Option("trainer", "--by", help="Who is recording these hours."),
+    errors: Path | None = ErrorsOption,
     db: DbOption = None,
 ) -> None:
-    """Import hours from a CSV file (all rows or none)."""
+    """Import hours from a CSV file (all rows or none; 24 hours a day at most)."""
     from ppskit.imports import import_hours
 
-    run_import(import_hours, file, by=by, db=db, what="hour entries")
+    outcome = guarded(import_hours, file, by=by, db=db, errors_file=errors)
+    typer.echo(f"{file}: {outcome.summary('hour entries')}")
 
 
 @app.command("log")
@@ -57,7 +66,7 @@ def log(
 
 @app.command("verify")
 def verify(
-    entries: list[int] = typer.Argument(..., help="Entry numbers to verify."),
+    entries: list[int] = typer.Argument(..., help="Entry numbers to verify (see hours list)."),
     by: str = typer.Option(..., "--by", help="Name of the trainer who verifies."),
     db: DbOption = None,
 ) -> None:
