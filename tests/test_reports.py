@@ -64,10 +64,23 @@ def test_snapshot_covers_every_stage(snap):
     assert rep.summary["current_certificates"] == 3  # 07, 12 certified; 08 renewal due
 
 
+def _enrolled_in(demo_db, prefix: str) -> list[str]:
+    from ppskit.ledger.api import trainees_frame
+
+    tr = trainees_frame(db=demo_db)
+    return sorted(tr.loc[tr["enrolled_on"].map(str).str.startswith(prefix), "trainee_id"])
+
+
 def test_cohort_is_the_enrolment_period(snap, demo_db):
-    enrolled = TODAY.isoformat()
-    assert len(load_snapshot(as_of=TODAY, cohort=enrolled[:7], db=demo_db).status) == 14
-    assert len(load_snapshot(as_of=TODAY, cohort=enrolled[:4], db=demo_db).status) == 14
+    # Demo trainees enrol two weeks before their first training day, over about 2.5 years.
+    month = (TODAY - timedelta(days=14)).isoformat()[:7]
+    in_month = _enrolled_in(demo_db, month)
+    assert "DEMO-01" in in_month and len(in_month) < 14
+    got = load_snapshot(as_of=TODAY, cohort=month, db=demo_db).status["trainee_id"]
+    assert sorted(got) == in_month
+    year = TODAY.isoformat()[:4]
+    got = load_snapshot(as_of=TODAY, cohort=year, db=demo_db).status["trainee_id"]
+    assert sorted(got) == _enrolled_in(demo_db, year)
     assert load_snapshot(as_of=TODAY, cohort="1999-01", db=demo_db).status.empty
     with pytest.raises(ValueError, match="write it as 2026, 2026-11 or 2026-11-23"):
         load_snapshot(as_of=TODAY, cohort="DEMO", db=demo_db)
@@ -121,10 +134,11 @@ def test_trainee_report_contents(snap):
     assert set(failed["section"]) == {"culture", "ethics-boundaries"}
     assert rep.series.exam == "retake-open"
 
-    rep = trainee_report(snap, "DEMO-12")  # renewed: the cycle restarts at renewal
+    rep = trainee_report(snap, "DEMO-12")  # renewed: the new period starts at the old expiry
     assert list(rep.certificates["kind"]) == ["issued", "renewed"]
-    assert rep.cycle_start == TODAY - timedelta(days=130)
-    assert rep.ce_entries.empty  # its CE hours predate the renewal
+    first_expiry = rep.certificates.iloc[0]["expires_on"]
+    assert rep.cycle_start == first_expiry
+    assert rep.ce_entries.empty  # its CE hours belong to the first period
 
     rep = trainee_report(snap, "DEMO-07")
     assert rep.ce_entries["hours"].tolist() == [6.0]
@@ -288,7 +302,8 @@ def test_certificate_pdf_and_verification(demo_db, tmp_path):
     ok = verify_code(code["DEMO-12:renewed"].lower(), as_of=TODAY, db=demo_db)
     assert ok.current and ok.message.startswith("VALID: Lena Fischer")
     old = verify_code(code["DEMO-12:issued"], as_of=TODAY, db=demo_db)
-    assert old.current and old.message.startswith("REPLACED")
+    assert old.current and old.message.startswith("REPLACED") and not old.valid
+    assert ok.valid and ok.verdict == "VALID"
     assert verify_code(code["DEMO-09:issued"], as_of=TODAY, db=demo_db).message.startswith(
         "EXPIRED"
     )
@@ -302,6 +317,7 @@ def test_certificate_pdf_and_verification(demo_db, tmp_path):
 
 def test_cli_reports(runner, demo_db, tmp_path):
     day = TODAY.isoformat()
+    month = (TODAY - timedelta(days=14)).isoformat()[:7]  # when the newest trainees enrolled
     r = runner.invoke(
         app,
         [
@@ -325,7 +341,7 @@ def test_cli_reports(runner, demo_db, tmp_path):
             "report",
             "cohort",
             "--cohort",
-            day[:7],
+            month,
             "--as-of",
             day,
             "--db",
@@ -336,8 +352,9 @@ def test_cli_reports(runner, demo_db, tmp_path):
         ],
     )
     assert r.exit_code == 0, r.output
-    assert f"Cohort {day[:7]}" in r.output and "14 trainees" in r.output
-    assert (tmp_path / f"cohort-{day[:7]}-{day}.csv").exists()
+    n = len(_enrolled_in(demo_db, month))
+    assert n > 0 and f"Cohort {month}" in r.output and f"{n} trainees" in r.output
+    assert (tmp_path / f"cohort-{month}-{day}.csv").exists()
 
     r = runner.invoke(
         app,
@@ -447,7 +464,7 @@ def test_dashboard_widgets(dashboard_db):
 
     dash.stage.value = ""
     dash.cohort.value = dash.cohort.options[1][1]
-    assert len(dash.trainee.options) == 14
+    assert len(dash.trainee.options) == len(_enrolled_in(dashboard_db, dash.cohort.options[1][1]))
     dash.reload.click()  # reads the ledger again; the choices stay
     assert dash.cohort.value == dash.cohort.options[1][1]
     assert 'alt="Trainees by stage"' in dash.cohort_view.value

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ppskit.dates import add_years
 from ppskit.framework import load_framework
+from ppskit.policies import load_policy
 from ppskit.records import EXAM_COLUMNS, HOURS_COLUMNS, TRAINEE_COLUMNS
 
 PREFIX = "DEMO-"
@@ -74,13 +75,31 @@ def _sitting(tid: str, day: date, form: str, fail: set[str], low: float = 55.0) 
     ]
 
 
+def _enrolment_dates(rows: list[list], today: date, lead_days: int = 14) -> dict[str, str]:
+    """Each demo trainee enrols ``lead_days`` before their first training day or sitting
+    (rows are hours or exam rows: trainee id first, ISO date second); trainees with no
+    record yet enrolled ``lead_days`` ago."""
+    first: dict[str, date] = {}
+    for row in rows:
+        day = date.fromisoformat(row[1])
+        first[row[0]] = min(first.get(row[0], day), day)
+    default = today - timedelta(days=lead_days)
+    ids = [PREFIX + p[0] for p in PEOPLE]
+    return {
+        tid: (first[tid] - timedelta(days=lead_days) if tid in first else default).isoformat()
+        for tid in ids
+    }
+
+
 def build_demo(db: str | None = None, today: date | None = None) -> int:
     """Load the demo cohort unless it is there already; returns trainees added."""
+    from ppskit.db import ensure_ledger
     from ppskit.imports import import_exam_results, import_hours, import_trainees
     from ppskit.ledger.api import trainees_frame
     from ppskit.ledger.certificates import certify, discipline, renew
 
     t = today or date.today()
+    ensure_ledger(db)  # the demo is often the first thing run on a fresh clone
     existing = trainees_frame(db=db)
     if not existing.empty and existing["trainee_id"].str.startswith(PREFIX).any():
         return 0
@@ -116,8 +135,9 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
         [d["13"], (t - timedelta(days=140)).isoformat(), "B", "advocacy", 75.0],
         [d["13"], (t - timedelta(days=125)).isoformat(), "C", "culture", 65.0],
     ]
-    # 14: grandfathered, passed the special exam, no core hours needed.
-    exams += _sitting(d["14"], t - timedelta(days=20), "A", set())
+    # 14: grandfathered, passed the special exam (its own form), no core hours needed.
+    special_form = load_policy().grandfathering.exam_form
+    exams += _sitting(d["14"], t - timedelta(days=20), special_form, set())
     certified = {  # trainee -> issue date
         "07": t - timedelta(days=200),
         "08": add_years(t, -2) + timedelta(days=60),
@@ -144,13 +164,17 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
             ]
         )
 
+    enrolled = _enrolment_dates(hours + exams, t)
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        people = [[d[p[0]], p[1], f"{p[2]}-05-17", p[3], p[4], p[5], p[6], ""] for p in PEOPLE]
+        people = [
+            [d[p[0]], p[1], f"{p[2]}-05-17", p[3], p[4], p[5], p[6], "", enrolled[d[p[0]]]]
+            for p in PEOPLE
+        ]
         import_trainees(
             _csv(
                 tmpdir / "trainees.csv",
-                TRAINEE_COLUMNS,
+                [*TRAINEE_COLUMNS, "enrolled_on"],
                 people,
             ),
             by="demo",
