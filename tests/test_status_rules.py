@@ -210,6 +210,7 @@ def test_regraded_score_supersedes_earlier_one(ledger):
             }
         ],
         recorded_by="formgrader",
+        correction_reason="regraded in the formgrader",
         db=ledger.url,
     )
     assert n == 1
