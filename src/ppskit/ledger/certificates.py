@@ -12,11 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from ppskit.dates import add_years, fmt
+from ppskit.dates import fmt
 from ppskit.db import read_connection, write_transaction
 from ppskit.imports import ImportRejected, RowError
 from ppskit.ledger.tables import cert_events
 from ppskit.policies import load_policy
+from ppskit.rules.certificates import (
+    expiry_after_renewal,
+    expiry_of_new_certificate,
+    renewal_opens,
+)
 from ppskit.status import compute_from_inputs, load_inputs
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I look-alikes
@@ -54,13 +59,15 @@ def _check_renewal_window(action: str, on: date, row, policy) -> None:  # noqa: 
     stage = row["stage"]
     if stage == "renewal-due":
         return
-    if stage == "certified":
+    if stage in ("certified", "inactive"):
         expires = date.fromisoformat(row["expires_on"])
-        opens = expires - timedelta(days=policy.renewal.due_window_days)
+        opens = renewal_opens(policy, expires)
+        if opens <= on < expires:
+            return  # an inactive certificate is renewed like any other
         raise _refuse(
             action,
             f"cannot renew on {on}: the renewal window opens on {opens} "
-            f"({policy.renewal.due_window_days} days before the certificate expires on "
+            f"({(expires - opens).days} days before the certificate expires on "
             f"{expires}) and closes at the end of {expires - timedelta(days=1)}",
         )
     if stage == "expired":
@@ -109,24 +116,25 @@ def _act(
                 raise _refuse(
                     action, f"cannot certify on {on}: stage is '{stage}'. {row['next_action']}"
                 )
-            expires_on = add_years(on, policy.certificate.valid_years)
+            expires_on = expiry_of_new_certificate(policy, on)
             code = new_verification_code()
             msg = f"Certificate issued on {on}, valid until {expires_on}. Verification code {code}."
         elif kind == "renewed":
             _check_renewal_window(action, on, row, policy)
-            ce, need = float(row["ce_hours"]), policy.renewal.ce_hours_required
-            if ce < need - 1e-9:
+            if not row["renewal_ready"]:
+                ce, need = float(row["ce_hours"]), float(row["ce_required"])
                 raise _refuse(
                     action,
                     f"cannot renew on {on}: {ce:g} of {need:g} verified CE hours dated in "
-                    f"the current certificate period (from {row['period_start']})",
+                    f"the current certificate period (from {row['period_start']}). "
+                    f"{row['next_action']}",
                 )
             old = date.fromisoformat(row["expires_on"])
-            expires_on = add_years(old, policy.renewal.extends_years)
+            expires_on = expiry_after_renewal(policy, old)
             code = new_verification_code()
             msg = f"Certificate renewed on {on}; new expiry {expires_on}. Verification code {code}."
         elif kind == "suspended":
-            if stage not in ("certified", "renewal-due"):
+            if stage not in ("certified", "renewal-due", "inactive"):
                 raise _refuse(
                     action, f"only a current certificate can be suspended (stage is '{stage}')"
                 )
@@ -138,11 +146,11 @@ def _act(
                 )
             msg = f"Certificate reinstated on {on}."
         elif kind == "revoked":
-            if stage not in ("certified", "renewal-due", "suspended", "expired"):
+            if stage not in ("certified", "renewal-due", "inactive", "suspended", "expired"):
                 raise _refuse(action, f"there is no certificate to revoke (stage is '{stage}')")
             msg = f"Certificate revoked on {on}."
         elif kind == "transferred":
-            if stage not in ("certified", "renewal-due"):
+            if stage not in ("certified", "renewal-due", "inactive"):
                 raise _refuse(
                     action, f"only a current certificate can be transferred (stage is '{stage}')"
                 )

@@ -25,6 +25,7 @@ LEDGER_TABLES = (
     "exam_results",
     "cert_events",
     "exercise_progress",
+    "facts",
 )
 
 trainees = Table(
@@ -107,5 +108,18 @@ exercise_progress = Table(
     Column("trainee_id", String(64), nullable=False),
     Column("module_id", String(64), nullable=False),
     Column("exercise_id", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+facts = Table(
+    "facts",
+    metadata,
+    Column("fact_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("fact", String(64), nullable=False),
+    Column("value", Boolean, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

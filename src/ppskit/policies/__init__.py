@@ -1,6 +1,10 @@
 """Policy profiles: one YAML file per certifying body, validated by :class:`Policy`.
 
-Code reads every threshold from here; nothing is restated as a constant.
+A profile is data. Its requirements are of a few kinds the engine knows (see
+:mod:`ppskit.rules`); every number a body fixes is a :class:`Param` that says where it
+comes from (``reference``), whether it was confirmed (``unverified``) and, like an
+OpenFisca parameter, the value in force from each date (``values:`` keyed by the date
+it takes effect). Code reads every threshold and every wording from here.
 """
 
 from __future__ import annotations
@@ -8,53 +12,206 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # The C loader parses ~8x faster; notebooks pay this at every kernel start.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEFAULT_PROFILE = "ca-ppss"
 
+#: Facts every trainee row carries (the trainees table), readable by ``fact`` rules.
+BUILTIN_FACTS = {"lived-experience": "lived_experience", "id-verified": "id_verified"}
+
+T = TypeVar("T")
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Eligibility(_Strict):
-    minimum_age: int = Field(ge=0)
-    lived_experience_required: bool
-    accepted_education: list[str]
-    id_required: bool
+class Param(_Strict, Generic[T]):
+    """A value a body fixes, with its source and the dates it took effect.
+
+    In YAML either a bare value, or ``{value: ...}`` / ``{values: {DATE: ...}}`` with
+    ``description``, ``reference`` and ``unverified``. Before the first dated value the
+    earliest one applies (a profile states its rules from when the kit uses them).
+    """
+
+    description: str = ""
+    reference: str = ""
+    unverified: bool = False
+    values: dict[date, T]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return {"values": {date.min: data}}
+        if "value" in data:
+            rest = {k: v for k, v in data.items() if k != "value"}
+            return {**rest, "values": {date.min: data["value"]}}
+        return data
+
+    def at(self, day: date | None = None) -> T:
+        """The value in force on ``day`` (the latest value when ``day`` is None)."""
+        items = sorted(self.values.items())
+        if day is None:
+            return items[-1][1]
+        current = items[0][1]
+        for start, value in items:
+            if start <= day:
+                current = value
+        return current
+
+    @property
+    def since(self) -> date | None:
+        """The date the latest value took effect (None when it always applied)."""
+        start = max(self.values)
+        return None if start == date.min else start
 
 
-class Training(_Strict):
-    minimum_core_hours: float = Field(gt=0)
-    typical_maximum_core_hours: float = Field(gt=0)
+# --------------------------------------------------------------------------- rules
+
+
+class _Rule(_Strict):
+    label: str  # plain words for messages: "a high-school diploma or GED"
+    reference: str = ""
+    unverified: bool = False
+
+
+class MinimumAge(_Rule):
+    """The person is at least ``years`` old on the date."""
+
+    kind: Literal["minimum-age"]
+    years: Param[int]
+
+
+class EducationAccepted(_Rule):
+    """The person's recorded education is one of ``accepted``."""
+
+    kind: Literal["education"]
+    accepted: Param[list[str]]
+
+
+class FactHolds(_Rule):
+    """A yes/no fact about the person has the expected value on the date."""
+
+    kind: Literal["fact"]
+    fact: str
+    expect: bool = True
+
+
+class HoursAtLeast(_Rule):
+    """At least ``minimum`` hours of a category (optionally one topic, optionally dated
+    within a look-back window, optionally with hours in every framework domain)."""
+
+    kind: Literal["hours"]
+    category: Literal["core", "ce", "supervision", "work", "specialization"]
+    minimum: Param[float]
+    topic: str | None = None
+    lookback_days: Param[int] | None = None
+    per_domain: bool = False
     verified_only: bool = True
-    every_domain_required: bool = True
 
 
-class Exam(_Strict):
-    section_pass_pct: float = Field(gt=0, le=100)
-    sections: str = "framework"
+Rule = Annotated[
+    MinimumAge | EducationAccepted | FactHolds | HoursAtLeast, Field(discriminator="kind")
+]
 
 
-class Retake(_Strict):
-    window_days: int = Field(ge=0)
-    max_sittings_per_series: int = Field(ge=1)
-    failed_sections_only: bool = True
+class Requirements(_Strict):
+    """What each stage needs. ``active``: what a certificate holder must keep meeting,
+    else the stage is ``inactive``."""
+
+    eligible: list[Rule] = []
+    training: list[Rule] = []
+    active: list[Rule] = []
+    training_typical_maximum_hours: Param[float] | None = None
 
 
-class Certificate(_Strict):
-    valid_years: int = Field(ge=1)
+class RetakeRules(_Strict):
+    """How sittings form a series. ``scope``: a retake holds only the failed sections,
+    or the whole exam. ``window_days``: a retake is dated at most this many days after
+    the previous sitting. ``series_days``: sittings count only within this many days of
+    the series' first sitting. ``after_limit``: when the sittings are used up, a new
+    series may start (``new-series``) or the training must be taken again (``retrain``)."""
+
+    scope: Literal["failed-sections", "whole-exam"]
+    max_sittings: Param[int]
+    window_days: Param[int] | None = None
+    series_days: Param[int] | None = None
+    after_limit: Literal["new-series", "retrain"] = "new-series"
+
+
+class ExamRules(_Strict):
+    """Exam structure and scoring: one section per framework domain, or one ``total``."""
+
+    sections: Literal["framework", "total"]
+    pass_pct: Param[float]
+    retake: RetakeRules
+    items: Param[int] | None = None
+    minutes: Param[int] | None = None
+    delivery: str = ""
+
+
+class CeTopicMinimum(_Strict):
+    """At least ``minimum`` of the period's CE hours have this topic."""
+
+    topic: str
+    label: str
+    minimum: Param[float]
+    reference: str = ""
+    unverified: bool = False
+
+
+class CertificatePeriod(_Strict):
+    """``years``: a certificate runs ``years`` from issue (a renewal adds ``years`` to the
+    old expiry). ``state-cycle``: periods end on ``first_end`` and every ``years`` after;
+    a certificate issued on D expires the day after the first period end on or after D."""
+
+    kind: Literal["years", "state-cycle"]
+    years: Param[int]
+    first_end: date | None = None
+    reference: str = ""
+    unverified: bool = False
+
+    @model_validator(mode="after")
+    def _cycle_needs_end(self) -> CertificatePeriod:
+        if self.kind == "state-cycle" and self.first_end is None:
+            raise ValueError("a state-cycle period needs first_end")
+        return self
 
 
 class Renewal(_Strict):
-    ce_hours_required: float = Field(ge=0)
-    extends_years: int = Field(ge=1)
-    due_window_days: int = Field(ge=0)
+    """Renewal: inside [expires_on - window_days, expires_on), with enough CE hours
+    dated in the current period."""
+
+    window_days: Param[int]
+    ce_hours: Param[float]
+    ce_topics: list[CeTopicMinimum] = []
+
+
+class Certification(_Strict):
+    period: CertificatePeriod
+    renewal: Renewal
+
+
+class Declared(_Strict):
+    """A fact or specialization a profile declares (ids are what CSV files carry)."""
+
+    label: str
+    description: str = ""
+    reference: str = ""
+    unverified: bool = False
+
+
+class Fee(_Strict):
+    label: str
+    amount: Param[float]
 
 
 class Grandfathering(_Strict):
@@ -63,11 +220,14 @@ class Grandfathering(_Strict):
     transition_days: int | None = Field(default=None, ge=0)
     # The form id under which the special examination is recorded.
     exam_form: str = Field(default="GF", pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
+    reference: str = ""
+    unverified: bool = False
 
 
 class Reciprocity(_Strict):
     statewide: bool
     out_of_state_must_apply_and_test: bool
+    reference: str = ""
 
 
 class Complaints(_Strict):
@@ -75,6 +235,15 @@ class Complaints(_Strict):
     investigate_within_days: int
     corrective_response_within_days: int
     appeal_within_days: int
+    reference: str = ""
+
+
+class Text(_Strict):
+    """A passage of the body's own wording for the handbook, with its source."""
+
+    text: str
+    reference: str = ""
+    unverified: bool = False
 
 
 class Policy(_Strict):
@@ -82,25 +251,132 @@ class Policy(_Strict):
 
     id: str
     name: str
+    body: str = ""
     source: str
-    eligibility: Eligibility
-    training: Training
-    exam: Exam
-    retake: Retake
-    certificate: Certificate
-    renewal: Renewal
-    grandfathering: Grandfathering
-    reciprocity: Reciprocity
-    complaints: Complaints
+    currency: str = "USD"
+    stage_labels: dict[str, str] = {}
+    facts: dict[str, Declared] = {}
+    specializations: dict[str, Declared] = {}
+    requirements: Requirements
+    exam_rules: ExamRules
+    certification: Certification
+    fees: dict[str, Fee] = {}
+    grandfathering: Grandfathering | None = None
+    reciprocity: Reciprocity | None = None
+    complaints: Complaints | None = None
+    handbook: dict[str, Text] = {}
+
+    @model_validator(mode="after")
+    def _facts_declared(self) -> Policy:
+        rules = [*self.requirements.eligible, *self.requirements.training]
+        rules += self.requirements.active
+        for r in rules:
+            if (
+                isinstance(r, FactHolds)
+                and r.fact not in self.facts
+                and r.fact not in BUILTIN_FACTS
+            ):
+                raise ValueError(f"fact '{r.fact}' is used by a rule but not declared in facts")
+            if (
+                isinstance(r, HoursAtLeast)
+                and r.category == "specialization"
+                and r.topic not in self.specializations
+            ):
+                raise ValueError(f"specialization '{r.topic}' is not declared")
+        return self
+
+    def stage_label(self, stage: str) -> str:
+        """The body's own name for a stage (the pinned id when it has none)."""
+        return self.stage_labels.get(stage, stage)
+
+    # Views for the surfaces written when a profile had one fixed shape (exam notebooks,
+    # reports). They give the value in force now; the engine reads the rules above.
+    @property
+    def exam(self) -> _View:
+        return _View(
+            section_pass_pct=self.exam_rules.pass_pct.at(), sections=self.exam_rules.sections
+        )
+
+    @property
+    def retake(self) -> _View:
+        r = self.exam_rules.retake
+        return _View(
+            window_days=r.window_days.at()
+            if r.window_days
+            else r.series_days.at()
+            if r.series_days
+            else 0,
+            max_sittings_per_series=r.max_sittings.at(),
+            failed_sections_only=r.scope == "failed-sections",
+        )
+
+    @property
+    def training(self) -> _View:
+        core = self.core_rule
+        typical = self.requirements.training_typical_maximum_hours
+        return _View(
+            minimum_core_hours=core.minimum.at() if core else 0.0,
+            typical_maximum_core_hours=typical.at() if typical else None,
+            every_domain_required=bool(core and core.per_domain),
+        )
+
+    @property
+    def certificate(self) -> _View:
+        return _View(valid_years=self.certification.period.years.at())
+
+    @property
+    def renewal(self) -> _View:
+        r = self.certification.renewal
+        return _View(
+            ce_hours_required=r.ce_hours.at(),
+            extends_years=self.certification.period.years.at(),
+            due_window_days=r.window_days.at(),
+        )
+
+    @property
+    def core_rule(self) -> HoursAtLeast | None:
+        """The first training rule on core hours (it fills the ``core_hours`` column)."""
+        for r in self.requirements.training:
+            if isinstance(r, HoursAtLeast) and r.category == "core":
+                return r
+        return None
+
+    @property
+    def sections(self) -> list[str]:
+        """The exam's section ids, in order."""
+        if self.exam_rules.sections == "total":
+            return ["total"]
+        from ppskit.framework import load_framework
+
+        return list(load_framework().domain_ids)
+
+
+class _View:
+    """Attribute bag for the legacy views."""
+
+    def __init__(self, **kw: Any) -> None:  # noqa: ANN401
+        self.__dict__.update(kw)
+
+
+def _profile_dir():  # noqa: ANN202
+    return files(__package__)
 
 
 def available_profiles() -> list[str]:
     """Ids of every packaged profile."""
     return sorted(
-        p.name.removesuffix(".yaml")
-        for p in files(__package__).iterdir()
-        if p.name.endswith(".yaml")
+        p.name.removesuffix(".yaml") for p in _profile_dir().iterdir() if p.name.endswith(".yaml")
     )
+
+
+def parse_policy(text: str) -> Policy:
+    """Validate a profile's YAML text."""
+    return Policy.model_validate(yaml.load(text, Loader=_Loader))
+
+
+def load_policy_file(path: Path | str) -> Policy:
+    """Load and validate a profile from a file (e.g. a body's edited copy)."""
+    return parse_policy(Path(path).read_text(encoding="utf-8"))
 
 
 @cache
@@ -111,5 +387,19 @@ def load_policy(profile: str | None = None) -> Policy:
         raise KeyError(
             f"unknown policy profile {profile!r}; known: {', '.join(available_profiles())}"
         )
-    text = files(__package__).joinpath(f"{profile}.yaml").read_text(encoding="utf-8")
-    return Policy.model_validate(yaml.load(text, Loader=_Loader))
+    return parse_policy(_profile_dir().joinpath(f"{profile}.yaml").read_text(encoding="utf-8"))
+
+
+def declared_facts() -> set[str]:
+    """Every fact id some packaged profile declares (what ``ppskit facts import`` accepts)."""
+    return {f for p in available_profiles() for f in load_policy(p).facts}
+
+
+def declared_specializations() -> set[str]:
+    """Every specialization id some packaged profile declares."""
+    return {s for p in available_profiles() for s in load_policy(p).specializations}
+
+
+def declared_sections() -> set[str]:
+    """Every exam section id some packaged profile uses."""
+    return {s for p in available_profiles() for s in load_policy(p).sections}

@@ -51,10 +51,11 @@ STAGE_COLOURS = {
     "expired": OKABE_ITO["vermillion"],
     "suspended": OKABE_ITO["purple"],
     "revoked": OKABE_ITO["black"],
+    "inactive": OKABE_ITO["grey"],
 }
 
-# Two pairs of stages share a colour (the palette has eight); a hatch tells them apart.
-STAGE_HATCHES = {"renewal-due": "//", "suspended": "xx"}
+# Three pairs of stages share a colour (the palette has eight); a hatch tells them apart.
+STAGE_HATCHES = {"renewal-due": "//", "suspended": "xx", "inactive": ".."}
 
 HEATMAP_CMAP = "cividis"  # perceptually uniform and designed for colour-vision deficiency
 MAX_HEATMAP_ROWS = 40  # above this, trainees are summarised in hour bands

@@ -1,0 +1,122 @@
+"""Certificate periods, expiry, the renewal window and the CE that counts.
+
+A period runs from its start (the issue date, or for a renewal the previous
+``expires_on``) up to, not including, ``expires_on``; a CE hour counts only in the
+period that holds its date; renewal is accepted only inside
+[expires_on - window_days, expires_on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from ppskit.dates import add_years
+from ppskit.policies import Policy
+
+
+@dataclass
+class CertState:
+    """A trainee's certificate history folded up to the as-of date."""
+
+    certified_on: date | None = None
+    expires_on: date | None = None
+    # Start of the current certificate period [cycle_start, expires_on).
+    cycle_start: date | None = None
+    code: str | None = None
+    suspended_on: date | None = None
+    suspended_reason: str = ""
+    revoked_on: date | None = None
+    revoked_reason: str = ""
+
+
+def expiry_of_new_certificate(policy: Policy, issued_on: date) -> date:
+    """When a certificate issued on ``issued_on`` expires.
+
+    ``years``: that many years after issue. ``state-cycle``: the day after the first
+    period end on or after the issue date (ends fall every ``years`` from ``first_end``).
+    """
+    period = policy.certification.period
+    years = int(period.years.at(issued_on))
+    if period.kind == "years":
+        return add_years(issued_on, years)
+    end = period.first_end
+    while end < issued_on:
+        end = add_years(end, years)
+    return end + timedelta(days=1)
+
+
+def expiry_after_renewal(policy: Policy, expires_on: date) -> date:
+    """The new expiry when a certificate expiring on ``expires_on`` is renewed: one more
+    period (the next state period for a ``state-cycle``)."""
+    return add_years(expires_on, int(policy.certification.period.years.at(expires_on)))
+
+
+def renewal_opens(policy: Policy, expires_on: date) -> date:
+    """First day a renewal is accepted: ``window_days`` before expiry."""
+    return expires_on - timedelta(days=int(policy.certification.renewal.window_days.at(expires_on)))
+
+
+def fold_certificates(certs: pd.DataFrame, policy_for: dict[str, Policy]) -> dict[str, CertState]:
+    """Walk certificate events in date order for every trainee."""
+    out: dict[str, CertState] = {}
+    for tid, kind, on, expires, reason in zip(
+        certs["trainee_id"],
+        certs["kind"],
+        certs["on_date"],
+        certs["expires_on"],
+        certs["reason"],
+        strict=True,
+    ):
+        st = out.setdefault(tid, CertState())
+        if kind == "issued":
+            out[tid] = CertState(
+                certified_on=on,
+                expires_on=expires or expiry_of_new_certificate(policy_for[tid], on),
+                cycle_start=on,
+            )
+        elif kind == "renewed" and st.expires_on:
+            st.cycle_start = st.expires_on
+            st.expires_on = expires or expiry_after_renewal(policy_for[tid], st.expires_on)
+        elif kind == "suspended":
+            st.suspended_on, st.suspended_reason = on, reason
+        elif kind == "reinstated":
+            st.suspended_on, st.suspended_reason = None, ""
+        elif kind == "revoked":
+            st.revoked_on, st.revoked_reason = on, reason
+    return out
+
+
+def ce_in_current_period(
+    ce: pd.DataFrame, certs: dict[str, CertState], idx: pd.Index
+) -> pd.DataFrame:
+    """Verified CE hours per (trainee, topic) dated in each holder's current period.
+
+    Hours of an earlier period (or from before the first certificate) were used up or
+    never counted. ``ce`` has trainee_id, date, topic, hours.
+    """
+    cols = ["trainee_id", "topic", "hours"]
+    start = {t: c.cycle_start for t, c in certs.items() if c.cycle_start}
+    if ce.empty or not start:
+        return pd.DataFrame(columns=cols)
+    ce = ce[ce["trainee_id"].isin(start)]
+    stop = {t: certs[t].expires_on for t in start}
+    starts = ce["trainee_id"].map(start)
+    stops = ce["trainee_id"].map(stop)
+    inside = ce[(ce["date"] >= starts) & (ce["date"] < stops)]
+    return inside.groupby(["trainee_id", "topic"], as_index=False)["hours"].sum()
+
+
+def ce_topic_shortfalls(
+    policy: Policy, expires_on: date, by_topic: dict[str, float]
+) -> list[tuple[str, float, float]]:
+    """(label, have, need) for each CE topic minimum the period does not meet yet."""
+    out = []
+    for rule in policy.certification.renewal.ce_topics:
+        need = float(rule.minimum.at(expires_on))
+        have = by_topic.get(rule.topic, 0.0)
+        if have < need - 1e-9:
+            out.append((rule.label, have, need))
+    return out
