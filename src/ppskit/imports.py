@@ -33,7 +33,7 @@ from sqlalchemy import Connection, and_, exists, func, insert, select, tuple_
 from ppskit.db import write_transaction
 from ppskit.framework import load_framework
 from ppskit.ledger.tables import exam_results, hours_entries, hours_events, trainees
-from ppskit.policies import available_profiles
+from ppskit.policies import available_profiles, declared_sections, declared_specializations
 from ppskit.records import (
     EXAM_COLUMNS,
     HOURS_COLUMNS,
@@ -831,6 +831,7 @@ class _HoursWriter:
     def __init__(self, conn: Connection, *, by: str, today: date, problems: _Problems):
         self.conn, self.by, self.today, self.problems = conn, by, today, problems
         self.domains = set(load_framework().domain_ids)
+        self.specializations = declared_specializations()
         self.registry = _Registry(conn)
         # Rows this import adds get higher entry ids: ledger checks look at older ones only.
         self.snapshot = conn.execute(
@@ -904,6 +905,15 @@ class _HoursWriter:
                         "topic",
                         f"'{shown(topic)}' is not a core domain; use one of "
                         f"{', '.join(sorted(domains))}",
+                    )
+                )
+            if category == "specialization" and topic not in self.specializations:
+                errors.append(
+                    RowError(
+                        line,
+                        "topic",
+                        f"'{shown(topic)}' is not a specialization of any profile; use one of "
+                        f"{', '.join(sorted(self.specializations))}",
                     )
                 )
             rows.append((line, row, t, round(hours * 100)))
@@ -1148,7 +1158,8 @@ class _ExamWriter:
     ):
         self.conn, self.by, self.today, self.origin = conn, by, today, origin
         self.skip_identical, self.reason, self.problems = skip_identical, reason, problems
-        self.sections = set(load_framework().domain_ids)
+        # Framework domains, and "total" for single-score exams (the profiles' choice).
+        self.sections = set(load_framework().domain_ids) | declared_sections()
         self.registry = _Registry(conn)
         self.snapshot = conn.execute(
             select(func.coalesce(func.max(exam_results.c.result_id), 0))

@@ -18,7 +18,7 @@ from ppskit.ledger.tables import exam_results, hours_entries, trainees
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n"}
 
-CATEGORIES = ("core", "ce", "supervision")
+CATEGORIES = ("core", "ce", "supervision", "work", "specialization")
 SOURCES = ("module", "session", "external")
 CERT_EVENTS = ("issued", "renewed", "suspended", "reinstated", "revoked", "transferred")
 
@@ -168,7 +168,7 @@ class HoursRow(_Row):
     trainee_id: str
     date: date
     hours: float
-    category: Literal["core", "ce", "supervision"]
+    category: Literal["core", "ce", "supervision", "work", "specialization"]
     topic: str = ""
     source: Literal["module", "session", "external"]
     verified: bool

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from ppskit.cli import db, exam, hours, modules, report, tracker, trainees
+from ppskit.cli import db, exam, facts, handbook, hours, modules, report, tracker, trainees
 
 app = typer.Typer(
     name="ppskit",
@@ -19,12 +19,14 @@ app = typer.Typer(
 )
 app.add_typer(trainees.app, name="trainees")
 app.add_typer(hours.app, name="hours")
+app.add_typer(facts.app, name="facts")
 app.add_typer(exam.app, name="exam")
 app.add_typer(modules.app, name="modules")
 app.add_typer(report.app, name="report")
 app.add_typer(db.app, name="db")
 tracker.register(app)
 report.register(app)
+handbook.register(app)
 
 
 def main() -> None:

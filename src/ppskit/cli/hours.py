@@ -39,7 +39,9 @@ def log(
     trainee_id: str = typer.Argument(..., help="Trainee id."),
     day: str = typer.Option(..., "--date", help="Date of the training, YYYY-MM-DD."),
     hours: str = typer.Option(..., "--hours", help="Hours (more than 0, at most 24)."),
-    category: str = typer.Option("core", "--category", help="core, ce or supervision."),
+    category: str = typer.Option(
+        "core", "--category", help="core, ce, supervision, work or specialization."
+    ),
     topic: str = typer.Option("", "--topic", help="Domain id for core hours."),
     source: str = typer.Option("session", "--source", help="module, session or external."),
     verified: str = typer.Option("no", "--verified", help="yes if a trainer verified it."),

@@ -27,7 +27,15 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
         raise ValueError("roles and grants apply to PostgreSQL only; SQLite has no roles")
     if not _ROLE.match(role):
         raise ValueError(f"'{role}' is not a plain PostgreSQL role name")
-    tables = ", ".join(LEDGER_TABLES)
+    with engine.connect() as conn:
+        present = set(
+            conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            .scalars()
+            .all()
+        )
+    # A schema at an older revision lacks the newer tables; grant what is there (the
+    # grant is run again after ``ppskit db upgrade``).
+    tables = ", ".join(t for t in LEDGER_TABLES if t in present)
     statements = [
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}",
