@@ -1,5 +1,8 @@
 """Status engine benchmark: 100,000 trainees and 5,000,000 ledger rows in SQLite.
 
+Trainees are spread over every packaged profile (mixed rules: per-domain sections and
+single-score exams, look-back windows, facts, specialization and work hours).
+
 Prints the time of ``ppskit status --format csv`` for everyone (computed in-process, the
 same function the command calls) next to a bare SQL GROUP BY computing the same
 per-trainee sums, measured in the same run, and their ratio (target: <= 3x).
@@ -26,9 +29,12 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
     """Create the schema through ppskit, then bulk-insert synthetic rows."""
     from ppskit.db import get_engine
     from ppskit.framework import load_framework
+    from ppskit.policies import available_profiles, declared_facts
 
     get_engine(f"sqlite:///{path}").dispose()
     domains = load_framework().domain_ids
+    profiles = available_profiles()
+    facts = sorted(declared_facts())
     rng = np.random.default_rng(seed)
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode = WAL")
@@ -47,7 +53,7 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
                 "high-school",
                 1,
                 1 if i % 50 == 0 else None,
-                "ca-ppss",
+                profiles[i % len(profiles)],
                 "2024-01-01",
                 "bench",
                 now,
@@ -63,7 +69,9 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
         t = rng.integers(0, n_trainees, m)
         d = rng.integers(0, 3 * 365, m)
         h = rng.choice([0.5, 1.0, 1.5, 2.0, 3.0], m)
-        cat = rng.choice(["core", "core", "core", "core", "ce", "supervision"], m)
+        cat = rng.choice(
+            ["core", "core", "core", "core", "ce", "supervision", "work", "specialization"], m
+        )
         top = rng.integers(0, len(domains), m)
         ver = rng.random(m) < 0.9
         rows = (
@@ -72,7 +80,13 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
                 (start + timedelta(days=int(d[k]))).isoformat(),
                 float(h[k]),
                 cat[k],
-                domains[top[k]] if cat[k] == "core" else "stigma",
+                domains[top[k]]
+                if cat[k] == "core"
+                else "parent-caregiver"
+                if cat[k] == "specialization"
+                else "law-ethics"
+                if cat[k] == "ce" and top[k] % 3 == 0
+                else "stigma",
                 "session",
                 int(ver[k]),
                 "",
@@ -91,7 +105,8 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
     # Exams for a third of the trainees, certificates for a tenth.
     exam_rows = []
     for i in range(0, n_trainees, 3):
-        for k, s in enumerate(domains):
+        single = profiles[i % len(profiles)] != "ca-ppss"
+        for k, s in enumerate(["total"] if single else domains):
             exam_rows.append(
                 (
                     ids[i],
@@ -108,6 +123,16 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
         "INSERT INTO exam_results (trainee_id, date, form, section, score_pct, source,"
         " recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?)",
         exam_rows,
+    )
+    # Dated facts for every trainee (the profiles that read them look them up).
+    con.executemany(
+        "INSERT INTO facts (trainee_id, date, fact, value, note, recorded_by, recorded_at)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (
+            (ids[i], "2024-01-01", f, int((i + j) % 7 != 0), "", "bench", now)
+            for i in range(n_trainees)
+            for j, f in enumerate(facts)
+        ),
     )
     cert_rows = [
         (ids[i], "issued", "2025-07-01", "2027-07-01", f"PPSS-B{i:06d}", "", "bench", now)

@@ -210,6 +210,7 @@ def evaluate_profile(
 
     certs, ce_by = shared["certs"], shared["ce_by"]
     max_sit = int(policy.exam_rules.retake.max_sittings.at(as_of))
+    names = tr["name"].to_numpy()
     rows = []
     for i, tid in enumerate(tr["trainee_id"]):
         c = certs.get(tid)
@@ -253,7 +254,7 @@ def evaluate_profile(
                 num(st.ce_hours),
                 num(ce_req) if has_cert else "0",
                 action,
-                tr["name"].iat[i],
+                names[i],
                 policy.id,
                 num(unverified[i]),
                 # Certifiable or in transition through grandfathering, not training hours.
