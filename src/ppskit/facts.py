@@ -13,10 +13,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import field_validator
-
-from ppskit.db import write_transaction
 from sqlalchemy import insert, select
 
+from ppskit.db import write_transaction
 from ppskit.imports import ImportOutcome, ImportRejected, RowError, _parse_rows, read_csv
 from ppskit.ledger.tables import facts, trainees
 from ppskit.policies import declared_facts
