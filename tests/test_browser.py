@@ -29,6 +29,7 @@ if _REASON:
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from ppskit.demo import OTHER_BODIES, PEOPLE  # noqa: E402
 from ppskit.reports.serve import free_port  # noqa: E402
 
 # Servers on a shared CI machine can be slow: wait up to a minute for what a person sees.
@@ -196,7 +197,7 @@ def test_voila_dashboard_shows_cohort_and_transcript(page, demo_course, tmp_path
         expect(trainee.locator("option")).to_have_count(1)
         expect(page.get_by_text('only trainees at stage "retake-open"')).to_be_visible()
         stage.select_option(label="All stages")
-        expect(trainee.locator("option")).to_have_count(14)
+        expect(trainee.locator("option")).to_have_count(len(PEOPLE) + len(OTHER_BODIES))
         trainee.select_option(label="Dana Nguyen — DEMO-04 (retake-open)")
         page.get_by_role("tab", name="Trainee transcript").click()
         transcript = page.locator('[data-report="trainee"][data-trainee="DEMO-04"]')

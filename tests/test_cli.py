@@ -40,9 +40,7 @@ def test_demo_shows_every_stage_and_what_to_try(demo_db):
     assert "Try next" in output
     result = run("status", "--format", "csv", db=url)
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    # Every stage but "inactive" (a certificate holder leaving employment), which the demo
-    # cohort does not include yet.
-    assert {r["stage"] for r in rows} | {"inactive"} == set(STAGES)
+    assert {r["stage"] for r in rows} == set(STAGES)  # inactive too (DEMO-16)
     again = run("demo", db=url)  # a second run loads nothing new
     assert "already in" in again.output
 

@@ -64,3 +64,22 @@ def test_transcript_says_grandfathered(demo_url):
     form = load_policy().grandfathering.exam_form
     assert "<b>Grandfathered:</b>" in html and f"form {form}" in html
     assert "<b>Grandfathered:</b>" not in trainee_html(trainee_report(snap, "DEMO-06"), dpi=40)
+
+
+def test_demo_runs_five_profiles_on_one_engine(demo_url):
+    status = compute_status(as_of=TODAY, db=demo_url).set_index("trainee_id")
+    assert status["profile"].nunique() >= 3
+    expected = {
+        "DEMO-15": ("calmhsa-pss-pc", "renewal-due"),
+        "DEMO-16": ("ms-dmh-cpss-pc", "inactive"),
+        "DEMO-17": ("ms-dmh-cpss-pc", "expired"),
+        "DEMO-18": ("nff-cfps", "in-training"),
+        "DEMO-19": ("ga-cps-p", "in-training"),
+    }
+    got = {t: tuple(status.loc[t, ["profile", "stage"]]) for t in expected}
+    assert got == expected
+    assert "law and ethics (5 of 6)" in status.loc["DEMO-15", "next_action"]
+    assert status.loc["DEMO-17", "stage_label"] == "Lapsed"
+    assert status.loc["DEMO-17", "expires_on"].endswith("-10-01")  # end of a state period
+    assert "1,826 days" in status.loc["DEMO-18", "next_action"]  # training too long ago
+    assert "training must be taken again" in status.loc["DEMO-19", "next_action"]

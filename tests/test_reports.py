@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ppskit.cli import app
+from ppskit.demo import OTHER_BODIES, PEOPLE
 from ppskit.framework import load_framework
 from ppskit.reports import charts
 from ppskit.reports.data import (
@@ -30,6 +31,7 @@ from ppskit.reports.data import (
 from ppskit.status import STAGES
 
 TODAY = date(2026, 3, 2)
+DEMO_SIZE = len(PEOPLE) + len(OTHER_BODIES)  # the demo cohort, across five profiles
 DOMAIN_NAMES = [d.name for d in load_framework().domains]
 
 
@@ -38,7 +40,7 @@ def demo_db(tmp_path_factory) -> str:
     from ppskit.demo import build_demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'demo.db'}"
-    assert build_demo(db=url, today=TODAY) == 14
+    assert build_demo(db=url, today=TODAY) == DEMO_SIZE
     return url
 
 
@@ -57,11 +59,12 @@ def runner() -> CliRunner:
 
 def test_snapshot_covers_every_stage(snap):
     rep = cohort_report(snap)
-    assert int(rep.stage_counts.sum()) == 14
+    assert int(rep.stage_counts.sum()) == DEMO_SIZE
     assert list(rep.stage_counts.index) == STAGES
-    assert (rep.stage_counts.drop("inactive") > 0).all()  # the demo has no inactive holder
-    assert rep.summary["trainees"] == 14
-    assert rep.summary["current_certificates"] == 3  # 07, 12 certified; 08 renewal due
+    assert (rep.stage_counts > 0).all()
+    assert rep.summary["trainees"] == DEMO_SIZE
+    # 07, 12 certified; 08 and 15 (CalMHSA) renewal due; 16's is held as Inactive
+    assert rep.summary["current_certificates"] == 4
 
 
 def _enrolled_in(demo_db, prefix: str) -> list[str]:
@@ -75,7 +78,7 @@ def test_cohort_is_the_enrolment_period(snap, demo_db):
     # Demo trainees enrol two weeks before their first training day, over about 2.5 years.
     month = (TODAY - timedelta(days=14)).isoformat()[:7]
     in_month = _enrolled_in(demo_db, month)
-    assert "DEMO-01" in in_month and len(in_month) < 14
+    assert "DEMO-01" in in_month and len(in_month) < DEMO_SIZE
     got = load_snapshot(as_of=TODAY, cohort=month, db=demo_db).status["trainee_id"]
     assert sorted(got) == in_month
     year = TODAY.isoformat()[:4]
@@ -148,12 +151,13 @@ def test_trainee_report_contents(snap):
 
 
 def test_renewals_within(snap):
-    soon = renewals(snap, 90)
-    assert list(soon["trainee_id"]) == ["DEMO-08"]
-    row = soon.iloc[0]
+    soon = renewals(snap, 90).set_index("trainee_id")
+    assert list(soon.index) == ["DEMO-08", "DEMO-15"]
+    row = soon.loc["DEMO-08"]
     assert (row["ce_hours"], row["ce_required"], row["ce_shortfall"]) == (14, 20, 6)
+    assert soon.loc["DEMO-15", "ce_shortfall"] == 1  # CalMHSA: 19 of 20 hours
     later = renewals(snap, 900)
-    assert list(later["trainee_id"]) == ["DEMO-08", "DEMO-07", "DEMO-12"]
+    assert list(later["trainee_id"]) == ["DEMO-08", "DEMO-15", "DEMO-07", "DEMO-12"]
     assert later["days_left"].is_monotonic_increasing
     with pytest.raises(ValueError):
         renewals(snap, -1)
@@ -242,7 +246,7 @@ def test_cohort_report_files(demo_db, tmp_path):
     names = [p.name for p in w.paths]
     stem = f"cohort-all-{TODAY.isoformat()}"
     assert names == [f"{stem}.html", f"{stem}.pdf", f"{stem}.csv", f"{stem}.xlsx"]
-    assert "14 trainees" in w.summary
+    assert f"{DEMO_SIZE} trainees" in w.summary
 
     html = (tmp_path / f"{stem}.html").read_text()
     for alt in ("Trainees by stage", "Verified core hours by domain", "Exam pass rate by section"):
@@ -252,7 +256,7 @@ def test_cohort_report_files(demo_db, tmp_path):
     assert "Needing action" in text and "Exam pass rates by section" in text
 
     table = pd.read_csv(tmp_path / f"{stem}.csv")
-    assert len(table) == 14
+    assert len(table) == DEMO_SIZE
     assert {"trainee_id", "stage", "next_action", "verified_hours_culture"} <= set(table.columns)
     sheets = pd.read_excel(tmp_path / f"{stem}.xlsx", sheet_name=None)
     assert list(sheets) == [
@@ -262,7 +266,7 @@ def test_cohort_report_files(demo_db, tmp_path):
         "Verified hours by domain",
         "Exam sections",
     ]
-    assert len(sheets["Trainees"]) == 14
+    assert len(sheets["Trainees"]) == DEMO_SIZE
     assert "Communication Skills" in sheets["Verified hours by domain"].columns
 
 
@@ -447,9 +451,9 @@ def test_dashboard_widgets(dashboard_db):
     dash = Dashboard(db=dashboard_db, as_of=TODAY)
     html = dash.cohort_view.value
     assert 'alt="Trainees by stage"' in html and 'alt="Verified core hours by domain"' in html
-    assert len(dash.trainee.options) == 14
+    assert len(dash.trainee.options) == DEMO_SIZE
     stages = [v for _, v in dash.stage.options]
-    assert stages[0] == "" and set(stages[1:]) | {"inactive"} == set(STAGES)
+    assert stages[0] == "" and set(stages[1:]) == set(STAGES)
 
     dash.stage.value = "certified"
     assert [v for _, v in dash.trainee.options] == ["DEMO-07", "DEMO-12"]
@@ -484,7 +488,7 @@ def test_dashboard_cannot_write(dashboard_db):
     # Even a statement that slips past the check is refused by SQLite itself.
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
-        assert conn.execute(text("SELECT COUNT(*) FROM trainees")).scalar() == 14
+        assert conn.execute(text("SELECT COUNT(*) FROM trainees")).scalar() == DEMO_SIZE
 
 
 def test_dashboard_module_imports_no_writer():

@@ -35,6 +35,17 @@ PEOPLE = [
 ]
 
 
+# Trainees of other certifying bodies, run by the same engine from their own profiles:
+# (id, name, birth year, education, profile, role in the demo).
+OTHER_BODIES = [
+    ("15", "Olivia Grant", 1980, "high-school", "calmhsa-pss-pc", "renewal-due, law-ethics short"),
+    ("16", "Paul Okafor", 1976, "associate", "ms-dmh-cpss-pc", "inactive (left employment)"),
+    ("17", "Rosa Delgado", 1972, "high-school", "ms-dmh-cpss-pc", "expired (Lapsed)"),
+    ("18", "Sam Whitfield", 1985, "bachelor", "nff-cfps", "in-training (training too old)"),
+    ("19", "Tess Moreau", 1983, "ged", "ga-cps-p", "in-training (after three sittings)"),
+]
+
+
 def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -75,6 +86,78 @@ def _sitting(tid: str, day: date, form: str, fail: set[str], low: float = 55.0) 
     ]
 
 
+def _days(tid: str, start: date, n: int, hours: float, category: str, topic: str) -> list[list]:
+    """``n`` verified rows of ``hours`` on consecutive days from ``start``."""
+    return [
+        [tid, (start + timedelta(days=i)).isoformat(), hours, category, topic, "session", "yes", ""]
+        for i in range(n)
+    ]
+
+
+def _other_bodies(t: date) -> tuple[list, list, list, dict[str, date]]:
+    """Hours, exam rows, facts and issue dates for the trainees of ``OTHER_BODIES``."""
+    from ppskit.rules.certificates import expiry_of_new_certificate
+
+    d = {p[0]: PREFIX + p[0] for p in OTHER_BODIES}
+    domains = load_framework().domain_ids
+    hours: list[list] = []
+    exams: list[list] = []
+    facts: list[list] = []
+
+    def fact(key: str, day: date, name: str, value: str) -> None:
+        facts.append([d[key], day.isoformat(), name, value, "demo"])
+
+    # 15 CalMHSA: certified two years ago less 60 days, so renewal is due; 19 CE hours, of
+    # which 5 law-and-ethics (the profile asks 20 and 6).
+    issued = {"15": add_years(t, -2) + timedelta(days=60)}
+    fact("15", issued["15"] - timedelta(days=120), "code-of-ethics", "yes")
+    for i, domain in enumerate(domains):  # 80 core hours, any domains
+        hours += _days(d["15"], issued["15"] - timedelta(days=110 - 2 * i), 1, 6.5, "core", domain)
+    hours += _days(d["15"], issued["15"] - timedelta(days=80), 2, 1, "core", domains[0])
+    hours += _days(
+        d["15"], issued["15"] - timedelta(days=60), 5, 8, "specialization", "parent-caregiver"
+    )
+    exams.append([d["15"], (issued["15"] - timedelta(days=20)).isoformat(), "A", "total", 81.0])
+    hours += _days(d["15"], t - timedelta(days=200), 2, 7, "ce", "stigma")
+    hours += _days(d["15"], t - timedelta(days=150), 1, 5, "ce", "law-ethics")
+
+    # 16 and 17 Mississippi: 250 work hours in the 3 years before issue, the two shared
+    # days and the two-day Parent/Caregiver block; employed in the system.
+    ms = load_policy("ms-dmh-cpss-pc")
+    issued["16"] = t - timedelta(days=365)
+    # 17: issued so that its state period ended more than a month ago: Lapsed.
+    start17 = add_years(t, -4) - timedelta(days=30)
+    issued["17"] = start17
+    assert expiry_of_new_certificate(ms, start17) < t
+    for key in ("16", "17"):
+        first = issued[key] - timedelta(days=400)
+        fact(key, first, "employed-in-system", "yes")
+        hours += _days(d[key], first, 50, 5, "work", "paid")
+        hours += _days(d[key], issued[key] - timedelta(days=40), 2, 7, "core", domains[0])
+        hours += _days(
+            d[key], issued[key] - timedelta(days=38), 2, 7, "specialization", "parent-caregiver"
+        )
+        exams.append([d[key], (issued[key] - timedelta(days=20)).isoformat(), "A", "total", 84.0])
+    fact("16", t - timedelta(days=30), "employed-in-system", "no")
+
+    # 18 NFF: 88 core hours, but more than five years ago; work and supervision complete.
+    old = add_years(t, -6)
+    for i, domain in enumerate(domains):
+        hours += _days(d["18"], old + timedelta(days=i), 1, 7, "core", domain)
+    hours += _days(d["18"], old + timedelta(days=20), 1, 4, "core", domains[0])
+    hours += _days(d["18"], t - timedelta(days=400), 100, 5, "work", "volunteer")
+    hours += _days(d["18"], t - timedelta(days=300), 10, 2, "supervision", "individual")
+
+    # 19 Georgia: trained, then three failed sittings within a year: training again.
+    fact("19", t - timedelta(days=500), "guardian-two-years", "yes")
+    fact("19", t - timedelta(days=500), "foster-parent", "no")
+    for i, domain in enumerate(domains):
+        hours += _days(d["19"], t - timedelta(days=420 - i), 1, 3.5, "core", domain)
+    for days_ago in (300, 240, 180):
+        exams.append([d["19"], (t - timedelta(days=days_ago)).isoformat(), "A", "total", 60.0])
+    return hours, exams, facts, {d[k]: v for k, v in issued.items()}
+
+
 def _enrolment_dates(rows: list[list], today: date, lead_days: int = 14) -> dict[str, str]:
     """Each demo trainee enrols ``lead_days`` before their first training day or sitting
     (rows are hours or exam rows: trainee id first, ISO date second); trainees with no
@@ -84,7 +167,7 @@ def _enrolment_dates(rows: list[list], today: date, lead_days: int = 14) -> dict
         day = date.fromisoformat(row[1])
         first[row[0]] = min(first.get(row[0], day), day)
     default = today - timedelta(days=lead_days)
-    ids = [PREFIX + p[0] for p in PEOPLE]
+    ids = [PREFIX + p[0] for p in PEOPLE + OTHER_BODIES]
     return {
         tid: (first[tid] - timedelta(days=lead_days) if tid in first else default).isoformat()
         for tid in ids
@@ -94,6 +177,7 @@ def _enrolment_dates(rows: list[list], today: date, lead_days: int = 14) -> dict
 def build_demo(db: str | None = None, today: date | None = None) -> int:
     """Load the demo cohort unless it is there already; returns trainees added."""
     from ppskit.db import ensure_ledger
+    from ppskit.facts import FACT_COLUMNS, import_facts
     from ppskit.imports import import_exam_results, import_hours, import_trainees
     from ppskit.ledger.api import trainees_frame
     from ppskit.ledger.certificates import certify, discipline, renew
@@ -164,12 +248,18 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
             ]
         )
 
-    enrolled = _enrolment_dates(hours + exams, t)
+    other_hours, other_exams, facts, other_issued = _other_bodies(t)
+    hours += other_hours
+    exams += other_exams
+    enrolled = _enrolment_dates(hours + exams + facts, t)
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         people = [
             [d[p[0]], p[1], f"{p[2]}-05-17", p[3], p[4], p[5], p[6], "", enrolled[d[p[0]]]]
             for p in PEOPLE
+        ] + [
+            [tid, name, f"{year}-03-09", "yes", edu, "yes", "", profile, enrolled[tid]]
+            for tid, name, year, edu, profile, _ in ((PREFIX + o[0], *o[1:]) for o in OTHER_BODIES)
         ]
         import_trainees(
             _csv(
@@ -197,8 +287,11 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
             db=db,
             today=t,
         )
+        import_facts(_csv(tmpdir / "facts.csv", FACT_COLUMNS, facts), by="demo", db=db, today=t)
     for key, issued in certified.items():
         certify(d[key], on=issued, by="demo", db=db, today=t)
+    for tid, issued in other_issued.items():
+        certify(tid, on=issued, by="demo", db=db, today=t)
     renew(d["12"], on=t - timedelta(days=130), by="demo", db=db, today=t)
     discipline(
         d["10"],
@@ -218,7 +311,7 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
         db=db,
         today=t,
     )
-    return len(PEOPLE)
+    return len(PEOPLE) + len(OTHER_BODIES)
 
 
 def run_demo(db: str | None = None, echo: Callable[[str], None] = print) -> None:
