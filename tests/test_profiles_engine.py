@@ -168,3 +168,23 @@ def test_every_profile_value_is_sourced():
 
     for pid in available_profiles():
         walk(load_policy(pid), pid)
+
+
+def test_exam_sections_and_specializations_follow_each_trainees_profile(db, tmp_path):
+    _trainee(db, tmp_path, "ca-ppss", "CA1")
+    _trainee(db, tmp_path, "calmhsa-pss-pc", "PC1")
+    exams = write_csv(
+        tmp_path / "e.csv",
+        EXAM_COLUMNS,
+        [["CA1", "2025-01-10", "A", "total", 90], ["PC1", "2025-01-10", "A", "culture", 90]],
+    )
+    with pytest.raises(ImportRejected) as exc:
+        import_exam_results(exams, by="t", db=db)
+    msgs = {(e.line, e.column): e.message for e in exc.value.errors}
+    assert "not an exam section of CA1's profile (ca-ppss)" in msgs[(2, "section")]
+    assert "use 'total' (one score for the whole exam)" in msgs[(3, "section")]
+    hours = [["CA1", "2025-01-10", 8, "specialization", "parent-caregiver", "session", "yes", ""]]
+    with pytest.raises(ImportRejected, match="ca-ppss\\); that profile declares no"):
+        _hours(db, tmp_path, hours)
+    ok = [["PC1", "2025-01-10", 8, "specialization", "parent-caregiver", "session", "yes", ""]]
+    assert _hours(db, tmp_path, ok).written == 1

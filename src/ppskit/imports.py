@@ -22,6 +22,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
@@ -33,7 +34,7 @@ from sqlalchemy import Connection, and_, exists, func, insert, select, tuple_
 from ppskit.db import write_transaction
 from ppskit.framework import load_framework
 from ppskit.ledger.tables import exam_results, hours_entries, hours_events, trainees
-from ppskit.policies import available_profiles, declared_sections, declared_specializations
+from ppskit.policies import available_profiles, load_policy
 from ppskit.records import (
     EXAM_COLUMNS,
     HOURS_COLUMNS,
@@ -448,6 +449,18 @@ def _rows_of(reader: CsvRows) -> Iterator[tuple[int, dict | RowError]]:
 class _Trainee(NamedTuple):
     index: int  # small number for compact per-trainee keys
     birth_date: date
+    profile: str  # the certifying body's profile: its exam sections and specializations
+
+
+@cache
+def _profile_sections(profile: str) -> tuple[str, ...]:
+    # The exam sections of one profile (framework domains, or "total").
+    return tuple(load_policy(profile).sections)
+
+
+@cache
+def _profile_specializations(profile: str) -> tuple[str, ...]:
+    return tuple(sorted(load_policy(profile).specializations))
 
 
 class _Registry:
@@ -467,11 +480,11 @@ class _Registry:
         todo = sorted(i for i in set(ids) if i not in self.known and i not in self.hints)
         found = []
         for i in range(0, len(todo), _PARAMS):
-            q = select(trainees.c.trainee_id, trainees.c.birth_date).where(
+            q = select(trainees.c.trainee_id, trainees.c.birth_date, trainees.c.profile).where(
                 trainees.c.trainee_id.in_(todo[i : i + _PARAMS])
             )
             for r in self.conn.execute(q):
-                self.known[r.trainee_id] = _Trainee(len(self.known), r.birth_date)
+                self.known[r.trainee_id] = _Trainee(len(self.known), r.birth_date, r.profile)
                 found.append(r.trainee_id)
         missing = [t for t in todo if t not in self.known]
         if len(self.hints) > 100_000:
@@ -831,7 +844,6 @@ class _HoursWriter:
     def __init__(self, conn: Connection, *, by: str, today: date, problems: _Problems):
         self.conn, self.by, self.today, self.problems = conn, by, today, problems
         self.domains = set(load_framework().domain_ids)
-        self.specializations = declared_specializations()
         self.registry = _Registry(conn)
         # Rows this import adds get higher entry ids: ledger checks look at older ones only.
         self.snapshot = conn.execute(
@@ -907,13 +919,19 @@ class _HoursWriter:
                         f"{', '.join(sorted(domains))}",
                     )
                 )
-            if category == "specialization" and topic not in self.specializations:
+            if category == "specialization" and topic not in _profile_specializations(t.profile):
+                declared = _profile_specializations(t.profile)
                 errors.append(
                     RowError(
                         line,
                         "topic",
-                        f"'{shown(topic)}' is not a specialization of any profile; use one of "
-                        f"{', '.join(sorted(self.specializations))}",
+                        f"'{shown(topic)}' is not a specialization of {tid}'s profile "
+                        f"({t.profile}); "
+                        + (
+                            f"use one of {', '.join(declared)}"
+                            if declared
+                            else "that profile declares no specialization"
+                        ),
                     )
                 )
             rows.append((line, row, t, round(hours * 100)))
@@ -1158,8 +1176,6 @@ class _ExamWriter:
     ):
         self.conn, self.by, self.today, self.origin = conn, by, today, origin
         self.skip_identical, self.reason, self.problems = skip_identical, reason, problems
-        # Framework domains, and "total" for single-score exams (the profiles' choice).
-        self.sections = set(load_framework().domain_ids) | declared_sections()
         self.registry = _Registry(conn)
         self.snapshot = conn.execute(
             select(func.coalesce(func.max(exam_results.c.result_id), 0))
@@ -1204,13 +1220,19 @@ class _ExamWriter:
             if t is None:
                 errors.append(RowError(line, "trainee_id", self.registry.unknown(r.trainee_id, "")))
                 continue
-            if r.section not in self.sections:
+            sections = _profile_sections(t.profile)
+            if r.section not in sections:
                 errors.append(
                     RowError(
                         line,
                         "section",
-                        f"'{shown(r.section)}' is not an exam section; use one of "
-                        f"{', '.join(sorted(self.sections))}",
+                        f"'{shown(r.section)}' is not an exam section of {r.trainee_id}'s "
+                        f"profile ({t.profile}); use "
+                        + (
+                            "'total' (one score for the whole exam)"
+                            if sections == ("total",)
+                            else f"one of {', '.join(sorted(sections))}"
+                        ),
                     )
                 )
             if r.date > self.today:
