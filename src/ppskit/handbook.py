@@ -33,6 +33,11 @@ CATEGORY_WORDS = {
 }
 
 
+def _sentence(text: str) -> str:
+    # Capitalise the first letter only: labels hold acronyms (GED, DMH, ID).
+    return text[:1].upper() + text[1:]
+
+
 def _n(x: float) -> str:
     return f"{float(x):,g}"
 
@@ -55,10 +60,10 @@ def _rule(rule: object, on: date) -> str:
     if isinstance(rule, MinimumAge):
         return f"At least {_p(rule.years, on)} years old."
     if isinstance(rule, EducationAccepted):
-        return f"{escape(rule.label).capitalize()}: one of {_p(rule.accepted, on)}."
+        return f"{_sentence(escape(rule.label))}: one of {_p(rule.accepted, on)}."
     if isinstance(rule, FactHolds):
         head = "" if rule.expect else "Not: "
-        return f"{head}{escape(rule.label).capitalize()}.{_src(rule.reference, rule.unverified)}"
+        return f"{head}{_sentence(escape(rule.label))}.{_src(rule.reference, rule.unverified)}"
     if isinstance(rule, HoursAtLeast):
         text = f"At least {_p(rule.minimum, on)} {escape(rule.label)}"
         if rule.topic:
