@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from ppskit.cli import db, exam, facts, handbook, hours, modules, report, tracker, trainees
+from ppskit.cli import (
+    db,
+    exam,
+    facts,
+    handbook,
+    hours,
+    modules,
+    profiles,
+    report,
+    tracker,
+    trainees,
+)
 
 app = typer.Typer(
     name="ppskit",
@@ -24,6 +35,7 @@ app.add_typer(exam.app, name="exam")
 app.add_typer(modules.app, name="modules")
 app.add_typer(report.app, name="report")
 app.add_typer(db.app, name="db")
+app.add_typer(profiles.app, name="profiles")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
