@@ -195,6 +195,32 @@ def results(
         typer.echo(f"Section scores written to {csv}.")
 
 
+@app.command("lint")
+def lint(
+    course: Path = CourseOption,
+    only: list[str] = typer.Option(None, "--only", help="Only these bank sections (repeatable)."),
+    min_options: int = typer.Option(
+        10, "--min-options", help="A phrase in this many options is a possible cue."
+    ),
+    seeds: Path = typer.Option(None, "--seeds", help="Folder of the seed texts."),
+) -> None:
+    """Check that no key can be guessed from the wording and every item cites a sentence."""
+    from ppskit.cli.common import fail
+    from ppskit.exam.bank import BankError, load_bank
+    from ppskit.exam.lint import lint_bank
+
+    where = _course(course)
+    seeds = seeds or where.root.parent / "shared" / "seeds"
+    try:
+        bank = load_bank(where.root / "assessments")
+    except BankError as exc:
+        fail(str(exc))
+    report = lint_bank(bank, seeds, sections=only or None, min_options=min_options)
+    typer.echo(report.summary())
+    if report.problems:
+        raise typer.Exit(1)
+
+
 @app.command("retake")
 def retake(
     trainee_id: str = typer.Argument(..., help="Trainee id."),

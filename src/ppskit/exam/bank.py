@@ -75,6 +75,9 @@ class _Item(_Strict):
     points: int = Field(gt=0)
     stem: str = Field(min_length=10)
     source: Source
+    # The one thing the item tests, as a short id; the lint allows one item per skill on
+    # a form (ppskit.exam.lint.skill_problems).
+    skill: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)
 
     @field_validator("forms")
     @classmethod
