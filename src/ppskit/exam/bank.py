@@ -262,12 +262,13 @@ def load_blueprint(path: Path | str) -> Blueprint:
         raise BankError(_format_validation(str(path), err)) from None
 
 
-def load_bank(assessments: Path | str) -> Bank:
+def load_bank(assessments: Path | str, *, check_counts: bool = True) -> Bank:
     """Read and validate ``<assessments>/blueprint.yaml`` and ``<assessments>/items/*.yaml``.
 
     Every problem in every file is collected before raising :class:`BankError`, so an
     item writer sees the whole list at once. The bank is also checked against the
-    blueprint (:func:`check_blueprint`).
+    blueprint (:func:`check_blueprint`) unless ``check_counts`` is false (an item writer
+    linting sections while the rest of the bank is still being written).
     """
     assessments = Path(assessments)
     blueprint = load_blueprint(assessments / "blueprint.yaml")
@@ -303,7 +304,7 @@ def load_bank(assessments: Path | str) -> Bank:
     if problems:
         raise BankError(problems)
     bank = Bank(blueprint=blueprint, sections=sections)
-    problems = check_blueprint(bank)
+    problems = check_blueprint(bank) if check_counts else []
     if problems:
         raise BankError(problems)
     return bank
