@@ -58,3 +58,19 @@ def test_compensatory_rule_equals_brute_force_on_a_small_exam():
 def test_reliability_grows_with_length_by_spearman_brown():
     assert projected_kr20(60) == pytest.approx(0.81)
     assert projected_kr20(30) < projected_kr20(60) < projected_kr20(120) < 1
+
+
+def test_the_fixture_blueprint_under_ca_ppss_and_a_single_score_profile():
+    from fixtures.exam.support import FIXTURE_ASSESSMENTS
+
+    from ppskit.exam.bank import load_blueprint
+    from ppskit.exam.decision import plans_for
+    from ppskit.policies import load_policy
+
+    bp = load_blueprint(FIXTURE_ASSESSMENTS / "blueprint.yaml")
+    per_domain = plans_for(bp, load_policy("ca-ppss"))
+    assert [s.name for s in per_domain] == bp.section_order
+    assert {s.cut for s in per_domain} == {0.70}
+    single = plans_for(bp, load_policy("calmhsa-pss-pc"))
+    assert [s.name for s in single] == ["total"]
+    assert single[0].items == sum(s.items for s in per_domain)
