@@ -126,7 +126,8 @@ def hours_heatmap(hours: pd.DataFrame, labels: dict[str, str] | None = None) -> 
 
 def _trainee_heatmap(hours: pd.DataFrame, cols: list[str], labels: dict[str, str]) -> Figure:
     n = max(len(hours), 1)
-    fig = Figure(figsize=(9, 2.2 + 0.32 * n), layout="constrained")
+    # Room for the rotated domain names and the title even with one trainee.
+    fig = Figure(figsize=(9, 3.6 + 0.32 * n), layout="constrained")
     ax = fig.add_subplot()
     data = hours.to_numpy(dtype=float) if len(hours) else np.zeros((1, len(cols)))
     vmax = max(float(data.max()), 1.0)
