@@ -405,7 +405,8 @@ def write_cohort_report(
         written.paths.append(path)
     n_act = len(rep.needing_action)
     written.summary = (
-        f"{cohort_title(rep.cohort)} as of {rep.as_of}: {len(rep.status):,} trainees, "
+        f"{cohort_title(rep.cohort)} as of {rep.as_of}: {len(rep.status):,} "
+        f"trainee{'' if len(rep.status) == 1 else 's'}, "
         f"{n_act:,} needing action. Report: {html_path}"
     )
     return written
