@@ -288,3 +288,46 @@ def analyze(
     for row in result.flagged.itertuples():
         typer.echo(f"  {row.item_id:<28} p={row.p:.2f}  r_pb={row.r_pb:.2f}  {row.flags}")
     typer.echo("Written: " + ", ".join(str(f) for f in result.files))
+
+
+@app.command("standard-setting")
+def standard_setting(
+    ratings: Path = typer.Argument(..., help="CSV: judge,item_id,rating (optionally round)."),
+    assessments: Path = typer.Option(
+        None, "--assessments", help="Item bank folder (default: the course's assessments/)."
+    ),
+    on: str = typer.Option(None, "--date", help="Study date, YYYY-MM-DD (default: today)."),
+    out: Path = typer.Option(
+        None, "--out", help="Folder for the cut files (default: <assessments>/cuts)."
+    ),
+    sd_threshold: float = typer.Option(
+        None,
+        "--round-sd-threshold",
+        help="List items whose ratings' SD across judges is above this (default 0.15).",
+    ),
+    report: Path = typer.Option(None, "--report", help="Also write the per-item table (CSV)."),
+    course: Path = CourseOption,
+) -> None:
+    """Modified Angoff study: judges' ratings -> a cut per form and section (cuts/<FORM>.yaml)."""
+    from ppskit.cli.common import fail, parse_day
+    from ppskit.exam.bank import BankError
+    from ppskit.exam.standard_setting import StandardSettingError, run_study, study_report
+    from ppskit.imports import ImportRejected
+
+    where = assessments if assessments is not None else _course(course).assessments
+    try:
+        study = run_study(
+            ratings,
+            where,
+            out=out,
+            study_date=parse_day(on, "--date"),
+            report=report,
+            **({} if sd_threshold is None else {"sd_threshold": sd_threshold}),
+        )
+    except BankError as exc:
+        fail("The item bank has problems:\n" + "\n".join(f"  {p}" for p in exc.problems))
+    except ImportRejected as exc:
+        fail(exc.report())
+    except StandardSettingError as exc:
+        fail(str(exc))
+    typer.echo(study_report(study))
