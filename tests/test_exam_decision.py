@@ -74,3 +74,24 @@ def test_the_fixture_blueprint_under_ca_ppss_and_a_single_score_profile():
     single = plans_for(bp, load_policy("calmhsa-pss-pc"))
     assert [s.name for s in single] == ["total"]
     assert single[0].items == sum(s.items for s in per_domain)
+
+
+def test_cli_blueprint_check_prints_both_probabilities_and_fails_a_weak_design(tmp_path):
+    import shutil
+
+    from fixtures.exam.support import FIXTURE_ASSESSMENTS
+    from typer.testing import CliRunner
+
+    from ppskit.cli import app
+
+    shutil.copytree(FIXTURE_ASSESSMENTS, tmp_path / "assessments")
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    run = CliRunner().invoke
+    # The fixture blueprint has a few items per domain, each domain its own 70 % section.
+    weak = run(app, ["exam", "blueprint", "--course", str(tmp_path)])
+    assert "P(pass one sitting | true p = 0.85)" in weak.output
+    assert "P(pass one sitting | true p = 0.55)" in weak.output
+    assert weak.exit_code == 1 and "Does NOT meet the targets." in weak.output
+    # The same items as one 70 % score (a single-score profile) do separate candidates.
+    one = run(app, ["exam", "blueprint", "--course", str(tmp_path), "--profile", "nff-cfps"])
+    assert "Scoring rule: every section at or above its cut." in one.output

@@ -195,6 +195,32 @@ def results(
         typer.echo(f"Section scores written to {csv}.")
 
 
+@app.command("blueprint")
+def blueprint(
+    check: bool = typer.Option(
+        True, "--check/--no-check", help="Exit 1 when one sitting misses the targets."
+    ),
+    profile: str = typer.Option("ca-ppss", "--profile", help="Profile whose scoring rule applies."),
+    course: Path = CourseOption,
+) -> None:
+    """How reliably one sitting decides: P(pass) at true p = 0.85 and 0.55 (exact binomial)."""
+    from ppskit.cli.common import fail
+    from ppskit.exam.bank import BankError, load_blueprint
+    from ppskit.exam.decision import decision_report, plans_for
+    from ppskit.policies import load_policy
+
+    try:
+        bp = load_blueprint(_course(course).assessments / "blueprint.yaml")
+        policy = load_policy(profile)
+    except (BankError, KeyError) as exc:
+        fail(str(exc))
+    report = decision_report(plans_for(bp, policy))
+    typer.echo(f"Blueprint under the {profile} profile ({policy.name}).")
+    typer.echo(report.text())
+    if check and not report.meets_targets:
+        raise typer.Exit(1)
+
+
 @app.command("lint")
 def lint(
     course: Path = CourseOption,
@@ -213,7 +239,7 @@ def lint(
     seeds = seeds or where.root.parent / "shared" / "seeds"
     try:
         # Linting some sections need not wait for the whole bank to fill the blueprint.
-        bank = load_bank(where.root / "assessments", check_counts=not only)
+        bank = load_bank(where.assessments, check_counts=not only)
     except BankError as exc:
         fail(str(exc))
     report = lint_bank(bank, seeds, sections=only or None, min_options=min_options)
