@@ -19,6 +19,7 @@ from ppskit.rules.certificates import CertState, fold_certificates
 from ppskit.rules.engine import (
     EXTRA_COLUMNS,
     HOUR_COLUMNS,
+    HOUR_DTYPES,
     STATUS_COLUMNS,
     compute_from_inputs,
     event_adjustments,
@@ -60,19 +61,23 @@ STAGES = [
 # --------------------------------------------------------------------------- loading
 
 
-def _frame(conn: Connection, sql: str, columns: list[str], **params) -> pd.DataFrame:
+def _frame(
+    conn: Connection, sql: str, columns: list[str], dtypes: dict | None = None, **params
+) -> pd.DataFrame:
+    """The query's rows as a frame; ``dtypes`` fixes column types (no inference)."""
     result = conn.execute(text(sql), params)
     # The driver's plain tuples: wrapping a million rows in SQLAlchemy Row objects costs
     # about a second, and raw SQL has no type processing to apply anyway.
     cursor = result.cursor
     rows = cursor.fetchall() if cursor is not None else result.all()
     result.close()
-    # Column-wise construction: much faster than building from row tuples.
-    arrays = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    return pd.DataFrame(
-        {c: list(a) for c, a in zip(columns, arrays, strict=True)},
-        columns=columns,
-    )
+    # Column by column: a comprehension per column is ~5x faster than zip(*rows) on a
+    # million rows, and typed arrays skip pandas' inference.
+    data = {}
+    for k, c in enumerate(columns):
+        values = [r[k] for r in rows]
+        data[c] = np.array(values, dtype=dtypes[c]) if dtypes and c in dtypes else values
+    return pd.DataFrame(data, columns=columns)
 
 
 def _iso_dates(df: pd.DataFrame, *cols: str) -> None:
@@ -164,6 +169,8 @@ def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> di
         + where_t
         + " GROUP BY e.trainee_id, e.category, e.topic, e.verified, lb",
         HOUR_COLUMNS,
+        # A million rows or more: typed arrays (the engine reads them, nobody prints them).
+        HOUR_DTYPES,
         **p,
         **{f"cat{k}": c for k, c in enumerate(cats)},
     )
@@ -256,6 +263,8 @@ def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> di
     sums = core.groupby(["trainee_id", "category", "topic", "verified"], as_index=False)[
         "hours"
     ].sum()
+    for c in ("trainee_id", "category", "topic"):
+        sums[c] = sums[c].astype("str")  # the text type reports compare against
     return {
         "trainees": trainees,
         "sums": sums,  # core hours without the look-back key (reports read these)

@@ -50,7 +50,15 @@ EXTRA_COLUMNS = [
     "renewal_ready",
 ]
 
-HOUR_COLUMNS = ["trainee_id", "category", "topic", "verified", "lb", "hours"]
+HOUR_DTYPES = {
+    "trainee_id": object,
+    "category": object,
+    "topic": object,
+    "verified": bool,
+    "lb": "int64",
+    "hours": float,
+}
+HOUR_COLUMNS = list(HOUR_DTYPES)
 
 
 def lookback_windows(policies: dict[str, Policy], as_of: date) -> list[int]:
@@ -100,12 +108,19 @@ def event_adjustments(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def adjusted_hours(inputs: dict, windows: list[int], as_of: date) -> pd.DataFrame:
-    """Hours per (trainee, category, topic, verified, look-back bucket) after events."""
+    """Hours per (trainee, category, topic, verified, look-back bucket) after events.
+
+    The adjustments are extra signed rows, not merged into the sums: every reader adds
+    up the rows it selects, and regrouping millions of rows for a few events is slow.
+    """
+    hours = inputs["hours"][HOUR_COLUMNS]
     adj = event_adjustments(inputs["events"])
+    if adj.empty:
+        return hours
     adj = adj.assign(lb=window_index(adj["date"], windows, as_of))[HOUR_COLUMNS]
-    out = pd.concat([inputs["hours"][HOUR_COLUMNS], adj], ignore_index=True)
+    out = pd.concat([hours, adj], ignore_index=True)
     out["verified"] = out["verified"].astype(bool)
-    return out.groupby(HOUR_COLUMNS[:-1], as_index=False)["hours"].sum()
+    return out
 
 
 def adjusted_ce(inputs: dict) -> pd.DataFrame:
@@ -163,6 +178,19 @@ def _grandfathered(tr: pd.DataFrame, policy: Policy, as_of: date) -> tuple[np.nd
     return employed & np.array([t is None or as_of <= t for t in ends], dtype=bool), ends
 
 
+def by_profile(df: pd.DataFrame, place: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``df``'s rows split by their trainee's profile, each with ``row``: the trainee's
+    position among that profile's trainees. ``place`` is indexed by trainee_id with
+    columns profile and row."""
+    if df.empty:
+        return {}
+    at = place.index.get_indexer(df["trainee_id"])
+    known = at >= 0
+    df = df[known].assign(row=place["row"].to_numpy()[at[known]])
+    pid = place["profile"].to_numpy()[at[known]]
+    return {p: part for p, part in df.groupby(pid, sort=False)}
+
+
 def evaluate_profile(
     policy: Policy,
     tr: pd.DataFrame,
@@ -170,25 +198,25 @@ def evaluate_profile(
     shared: dict,
     as_of: date,
 ) -> list[tuple]:
-    """Status rows for the trainees ``tr`` who all follow ``policy``."""
-    ids = set(tr["trainee_id"])
+    """Status rows for the trainees ``tr`` who all follow ``policy``; ``shared`` holds
+    this profile's exams, hours and facts (from :func:`by_profile`) and everyone's
+    certificates and CE."""
     sections = policy.sections
-    exams = shared["exams"]
-    sub = exams[exams["trainee_id"].isin(ids)] if not exams.empty else exams
-    series = evaluate_series(sub, sections, policy, as_of)
+    series = evaluate_series(shared["exams"], sections, policy, as_of)
     hours = shared["hours"]
-    hours = hours[hours["trainee_id"].isin(ids)]
     after = {t: s.retrain_after for t, s in series.items() if s.retrain_after}
     if after:
+        row_of = pd.Series(np.arange(len(tr)), index=tr["trainee_id"])
         again = retrained_hours(inputs, after, shared["windows"], as_of)
-        hours = pd.concat([hours[~hours["trainee_id"].isin(after)], again], ignore_index=True)
-    facts = shared["facts"]
+        again = again.assign(row=row_of.reindex(again["trainee_id"]).to_numpy(dtype="int64"))
+        keep = ~hours["row"].isin(row_of[list(after)].to_numpy())
+        hours = pd.concat([hours[keep], again], ignore_index=True)
     g = Group(
         policy=policy,
         as_of=as_of,
         trainees=tr,
         hours=hours,
-        facts=facts[facts["trainee_id"].isin(ids)] if not facts.empty else facts,
+        facts=shared["facts"],
         windows=shared["windows"],
         domains=shared["domains"],
     )
@@ -201,11 +229,10 @@ def evaluate_profile(
         None,
     )
     core = hours[(hours["category"] == "core") & hours["topic"].isin(g.domains)]
-    by_ver = core.groupby(["trainee_id", "verified"])["hours"].sum().unstack("verified")
-    by_ver = by_ver.reindex(index=g.ids, columns=[True, False]).fillna(0.0)
-    core_hours = core_check.counted if core_check is not None else by_ver[True].to_numpy()
+    verified = core["verified"].to_numpy(dtype=bool)
+    core_hours = core_check.counted if core_check is not None else g.per_trainee(core[verified])
     missing = core_check.missing_domains if core_check and core_check.missing_domains else None
-    unverified = by_ver[False].to_numpy()
+    unverified = g.per_trainee(core[~verified])
     grand, transition_end = _grandfathered(tr, policy, as_of)
 
     certs, ce_by = shared["certs"], shared["ce_by"]
@@ -283,18 +310,34 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
     ce_by: dict[str, dict[str, float]] = {}
     for tid, topic, h in zip(ce["trainee_id"], ce["topic"], ce["hours"], strict=True):
         ce_by.setdefault(tid, {})[topic] = float(h)
-    shared = {
-        "exams": effective_exam_results(inputs["exams"]),
-        "hours": adjusted_hours(inputs, windows, as_of),
-        "facts": latest_facts(inputs.get("facts")),
-        "windows": windows,
-        "domains": list(load_framework().domain_ids),
-        "certs": certs,
-        "ce_by": ce_by,
-    }
+    # Each trainee's profile and position among that profile's trainees: the inputs are
+    # split once by profile instead of being searched by trainee id for each profile.
+    place = pd.DataFrame(
+        {"profile": tr["profile"].to_numpy(), "row": tr.groupby("profile").cumcount().to_numpy()},
+        index=pd.Index(tr["trainee_id"]),
+    )
+    exams = by_profile(effective_exam_results(inputs["exams"]), place)
+    hours = by_profile(adjusted_hours(inputs, windows, as_of), place)
+    facts = by_profile(latest_facts(inputs.get("facts")), place)
+    empty_hours = pd.DataFrame(
+        {c: pd.Series(dtype=t) for c, t in [*HOUR_DTYPES.items(), ("row", "int64")]}
+    )
+    empty_facts = pd.DataFrame(
+        {"trainee_id": [], "fact": [], "value": pd.Series(dtype=bool), "row": []}
+    )
+    empty_exams = inputs["exams"].iloc[:0]
     rows = []
     for pid, policy in policies.items():
         part = tr[tr["profile"] == pid].reset_index(drop=True)
+        shared = {
+            "exams": exams.get(pid, empty_exams),
+            "hours": hours.get(pid, empty_hours),
+            "facts": facts.get(pid, empty_facts),
+            "windows": windows,
+            "domains": list(load_framework().domain_ids),
+            "certs": certs,
+            "ce_by": ce_by,
+        }
         rows += evaluate_profile(policy, part, inputs, shared, as_of)
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS + EXTRA_COLUMNS)
     if len(policies) > 1:  # back to the trainees' order

@@ -33,10 +33,12 @@ def num(x: float) -> str:
 class Group:
     """One profile's trainees on the as-of date, and the inputs its rules read.
 
-    ``hours``: trainee_id, category, topic, verified, lb, hours — where ``lb`` is the
-    index in ``windows`` (look-back lengths in days, ascending) of the shortest window
-    that holds the row's date, ``len(windows)`` when none does.
-    ``facts``: the latest fact per (trainee_id, fact), columns trainee_id, fact, value.
+    ``hours``: row, category, topic, verified, lb, hours — where ``row`` is the
+    trainee's position in ``trainees`` and ``lb`` the index in ``windows`` (look-back
+    lengths in days, ascending) of the shortest window that holds the row's date,
+    ``len(windows)`` when none does. A (trainee, category, topic, verified, lb) may
+    have several rows (adjustments): only their sums are read.
+    ``facts``: the latest fact per (trainee, fact), columns row, fact, value.
     """
 
     policy: Policy
@@ -50,6 +52,27 @@ class Group:
     @property
     def ids(self) -> pd.Index:
         return pd.Index(self.trainees["trainee_id"])
+
+    def per_trainee(self, rows: pd.DataFrame) -> np.ndarray:
+        """The sum of ``rows``' hours for each trainee, in trainee order (0 for none)."""
+        return np.bincount(
+            rows["row"].to_numpy(dtype="int64"),
+            weights=rows["hours"].to_numpy(dtype=float),
+            minlength=len(self.trainees),
+        )
+
+    def per_trainee_and_domain(self, rows: pd.DataFrame) -> np.ndarray:
+        """The sum of ``rows``' hours for each (trainee, framework domain): one line per
+        trainee, one column per domain, in ``domains`` order."""
+        nd = len(self.domains)
+        dom = pd.Index(self.domains).get_indexer(rows["topic"])
+        inside = dom >= 0
+        flat = np.bincount(
+            rows["row"].to_numpy(dtype="int64")[inside] * nd + dom[inside],
+            weights=rows["hours"].to_numpy(dtype=float)[inside],
+            minlength=len(self.trainees) * nd,
+        )
+        return flat.reshape(len(self.trainees), nd)
 
 
 @dataclass
@@ -66,8 +89,8 @@ def minimum_age(g: Group, rule: MinimumAge) -> Check:
     """The person is at least ``years`` old on the as-of date (the birthday counts)."""
     years = int(rule.years.at(g.as_of))
     birth = g.trainees["birth_date"]
-    by = birth.map(lambda d: d.year).to_numpy()
-    bmd = birth.map(lambda d: d.month * 100 + d.day).to_numpy()
+    by = np.array([d.year for d in birth], dtype="int64")
+    bmd = np.array([d.month * 100 + d.day for d in birth], dtype="int64")
     age = g.as_of.year - by - ((g.as_of.month * 100 + g.as_of.day) < bmd)
     met = age >= years
     return Check(met, ["" if ok else f"must be {years} or older" for ok in met])
@@ -87,11 +110,12 @@ def fact_holds(g: Group, rule: FactHolds) -> Check:
         value = g.trainees[BUILTIN_FACTS[rule.fact]].to_numpy(dtype=bool)
         known = np.ones(len(value), dtype=bool)
     else:
-        f = g.facts[g.facts["fact"] == rule.fact] if not g.facts.empty else g.facts
-        latest = dict(zip(f["trainee_id"], f["value"], strict=True)) if not f.empty else {}
-        ids = g.trainees["trainee_id"]
-        known = ids.isin(latest).to_numpy()
-        value = ids.map(lambda t: bool(latest.get(t, False))).to_numpy(dtype=bool)
+        f = g.facts[g.facts["fact"] == rule.fact]
+        rows = f["row"].to_numpy(dtype="int64")
+        known = np.zeros(len(g.trainees), dtype=bool)
+        value = np.zeros(len(g.trainees), dtype=bool)
+        known[rows] = True
+        value[rows] = f["value"].to_numpy(dtype=bool)
     met = known & (value == rule.expect)
     return Check(met, ["" if ok else f"{rule.label} is required" for ok in met])
 
@@ -109,35 +133,31 @@ def hours_at_least(g: Group, rule: HoursAtLeast) -> Check:
     if rule.category == "core":
         sel &= h["topic"].isin(g.domains)
     if rule.verified_only:
-        sel &= h["verified"].astype(bool)
+        sel &= h["verified"]
     within = ""
     if rule.lookback_days is not None:
         days = int(rule.lookback_days.at(g.as_of))
         sel &= h["lb"] <= g.windows.index(days)
         within = f" dated within the {days:,} days before {g.as_of.isoformat()}"
     rows = h[sel]
-    total = rows.groupby("trainee_id")["hours"].sum().reindex(g.ids, fill_value=0.0)
-    counted = total.round(2).to_numpy(dtype=float)
+    counted = g.per_trainee(rows).round(2)
     met = counted >= need - 1e-9
-    missing = [""] * len(g.ids)
+    missing = [""] * len(g.trainees)
     if rule.per_domain:
-        per = rows.groupby(["trainee_id", "topic"])["hours"].sum().unstack("topic")
-        per = per.reindex(index=g.ids, columns=g.domains).fillna(0.0).to_numpy() > 1e-9
-        missing = [
-            ";".join(d for d, ok in zip(g.domains, row, strict=True) if not ok) for row in per
-        ]
+        per = g.per_trainee_and_domain(rows) > 1e-9
+        gaps = np.flatnonzero(~per.all(axis=1))
+        for i in gaps:
+            missing[i] = ";".join(d for d, ok in zip(g.domains, per[i], strict=True) if not ok)
         met &= per.all(axis=1)
-    todo = []
-    for ok, have, gap in zip(met, counted, missing, strict=True):
-        if ok:
-            todo.append("")
-            continue
+    todo = [""] * len(g.trainees)
+    for i in np.flatnonzero(~met):
+        have, gap = counted[i], missing[i]
         bits = []
         if have < need - 1e-9:
             bits.append(f"complete {num(need - have)} more {rule.label}{within}")
         if gap:
             bits.append(f"get {rule.label} in " + gap.replace(";", ", "))
-        todo.append("; ".join(bits))
+        todo[i] = "; ".join(bits)
     return Check(met, todo, counted, missing)
 
 
