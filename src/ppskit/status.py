@@ -95,15 +95,38 @@ def _full_scan(conn: Connection, trainee: str | None) -> str:
     return " NOT INDEXED" if trainee is None and conn.dialect.name == "sqlite" else ""
 
 
-def _hour_categories(policies: dict) -> list[str]:
-    """The hour categories some loaded profile's rules read (core always: the
-    ``core_hours`` column and the reports read it)."""
-    cats = {"core"}
-    for pol in policies.values():
+def _hour_rows_read(policies: dict, p: dict) -> str:
+    """SQL condition on ``e`` for the hour rows some rule reads: core rows of everyone
+    (the ``core_hours`` column and the reports read them); each other category only of
+    the trainees whose profile has a rule on it, and only verified rows when every such
+    rule counts verified hours only. Adds its parameters to ``p``."""
+    readers: dict[str, set[str]] = {}
+    unverified: set[str] = set()
+    for pid, pol in policies.items():
         r = pol.requirements
-        rules = [*r.eligible, *r.training, *r.active]
-        cats |= {x.category for x in rules if isinstance(x, HoursAtLeast)}
-    return sorted(cats)
+        for rule in [*r.eligible, *r.training, *r.active]:
+            if isinstance(rule, HoursAtLeast) and rule.category != "core":
+                readers.setdefault(rule.category, set()).add(pid)
+                if not rule.verified_only:
+                    unverified.add(rule.category)
+    p["default_profile"] = DEFAULT_PROFILE
+    terms = ["e.category = 'core'"]
+    for k, (cat, pids) in enumerate(sorted(readers.items())):
+        term = f"e.category = :hc{k}"
+        p[f"hc{k}"] = cat
+        if cat not in unverified:
+            # Unverified rows of this category are never counted (a later verification
+            # arrives as an event row with the entry's hours).
+            term += " AND e.verified"
+        if pids != set(policies):
+            names = ", ".join(f":hc{k}p{j}" for j in range(len(pids)))
+            p.update({f"hc{k}p{j}": pid for j, pid in enumerate(sorted(pids))})
+            term += (
+                " AND e.trainee_id IN (SELECT trainee_id FROM trainees"
+                f" WHERE COALESCE(profile, :default_profile) IN ({names}))"
+            )
+        terms.append(f"({term})")
+    return "(" + " OR ".join(terms) + ")"
 
 
 def _retraining(exams: pd.DataFrame, trainees: pd.DataFrame, policies: dict, as_of: date) -> dict:
@@ -119,6 +142,25 @@ def _retraining(exams: pd.DataFrame, trainees: pd.DataFrame, policies: dict, as_
             if st.retrain_after:
                 out[tid] = st.retrain_after
     return out
+
+
+class Inputs(dict):
+    """What :func:`load_inputs` read. ``sums`` — core hours per (trainee_id, category,
+    topic, verified) without the look-back key, which the reports read — is added up
+    from ``hours`` when first asked for (status never reads it)."""
+
+    def __missing__(self, key: str) -> pd.DataFrame:
+        if key != "sums":
+            raise KeyError(key)
+        hours = self["hours"]
+        core = hours[hours["category"] == "core"]
+        sums = core.groupby(["trainee_id", "category", "topic", "verified"], as_index=False)[
+            "hours"
+        ].sum()
+        for c in ("trainee_id", "category", "topic"):
+            sums[c] = sums[c].astype("str")  # the text type reports compare against
+        self["sums"] = sums
+        return sums
 
 
 def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> dict:
@@ -158,21 +200,17 @@ def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> di
         bucket = "0"
     # One pass over the hours of the categories the profiles read: sums per (category,
     # topic, verified, window).
-    cats = _hour_categories(policies)
     hours = _frame(
         conn,
         f"SELECT e.trainee_id, e.category, e.topic, e.verified, {bucket} AS lb, SUM(e.hours)"
         f" FROM hours_entries e{_full_scan(conn, trainee)} WHERE e.date <= :as_of"
-        " AND e.category IN ("
-        + ", ".join(f":cat{k}" for k in range(len(cats)))
-        + ")"
+        f" AND {_hour_rows_read(policies, p)}"
         + where_t
         + " GROUP BY e.trainee_id, e.category, e.topic, e.verified, lb",
         HOUR_COLUMNS,
         # A million rows or more: typed arrays (the engine reads them, nobody prints them).
         HOUR_DTYPES,
         **p,
-        **{f"cat{k}": c for k, c in enumerate(cats)},
     )
     # CE per day, only for certificate holders and from their first certificate on
     # (periods start on different days; earlier CE never counts): few rows, by index.
@@ -259,24 +297,17 @@ def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> di
         for c in cols:
             if not df.empty:
                 df[c] = df[c].astype(bool)
-    core = hours[hours["category"] == "core"]
-    sums = core.groupby(["trainee_id", "category", "topic", "verified"], as_index=False)[
-        "hours"
-    ].sum()
-    for c in ("trainee_id", "category", "topic"):
-        sums[c] = sums[c].astype("str")  # the text type reports compare against
-    return {
-        "trainees": trainees,
-        "sums": sums,  # core hours without the look-back key (reports read these)
-        "hours": hours,
-        "ce": ce,
-        "events": events,
-        "exams": exams,
-        "certs": certs,
-        "facts": facts,
-        "dated": dated,
-        "windows": windows,
-    }
+    return Inputs(
+        trainees=trainees,
+        hours=hours,
+        ce=ce,
+        events=events,
+        exams=exams,
+        certs=certs,
+        facts=facts,
+        dated=dated,
+        windows=windows,
+    )
 
 
 def _adjusted_core(sums: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from ppskit.rules.certificates import (
     renewal_opens,
 )
 from ppskit.rules.exams import SeriesState, effective_exam_results, evaluate_series
-from ppskit.rules.requirements import Group, all_of, num
+from ppskit.rules.requirements import Group, all_of, num, nums
 from ppskit.rules.stages import Standing, select_stage
 
 STATUS_COLUMNS = [
@@ -236,12 +236,17 @@ def evaluate_profile(
     grand, transition_end = _grandfathered(tr, policy, as_of)
 
     certs, ce_by = shared["certs"], shared["ce_by"]
-    max_sit = int(policy.exam_rules.retake.max_sittings.at(as_of))
+    # No exam yet: one shared (read-only) state instead of one per trainee.
+    no_exam = SeriesState(max_sittings=int(policy.exam_rules.retake.max_sittings.at(as_of)))
     names = tr["name"].to_numpy()
+    # Plain Python values for the loop: indexing numpy arrays one element at a time is slow.
+    eligible, trained, active = eligible.tolist(), trained.tolist(), active.tolist()
+    grand, unverified_h = grand.tolist(), unverified.tolist()
+    core_txt, unverified_txt = nums(core_hours), nums(unverified)
     rows = []
     for i, tid in enumerate(tr["trainee_id"]):
         c = certs.get(tid)
-        s = series.get(tid) or SeriesState(max_sittings=max_sit)
+        s = series.get(tid) or no_exam
         has_cert = c is not None and c.certified_on is not None
         st = Standing(
             trainee_id=tid,
@@ -249,15 +254,15 @@ def evaluate_profile(
             as_of=as_of,
             cert=c,
             series=s,
-            eligible=bool(eligible[i]),
+            eligible=eligible[i],
             not_eligible_because=why_not[i],
-            trained=bool(trained[i]),
+            trained=trained[i],
             training_todo=training_todo[i],
-            grandfathered=bool(grand[i]),
-            active=bool(active[i]),
+            grandfathered=grand[i],
+            active=active[i],
             active_todo=active_todo[i],
             transition_end=transition_end[i],
-            unverified_core=float(unverified[i]),
+            unverified_core=unverified_h[i],
         )
         ce_req = 0.0
         if has_cert:
@@ -273,19 +278,19 @@ def evaluate_profile(
             (
                 tid,
                 stage,
-                num(core_hours[i]),
+                core_txt[i],
                 missing[i] if missing else "",
                 s.exam,
                 fmt(c.certified_on) if has_cert else "",
                 fmt(c.expires_on) if has_cert else "",
-                num(st.ce_hours),
+                num(st.ce_hours) if has_cert else "0",
                 num(ce_req) if has_cert else "0",
                 action,
                 names[i],
                 policy.id,
-                num(unverified[i]),
+                unverified_txt[i],
                 # Certifiable or in transition through grandfathering, not training hours.
-                bool(grand[i] and not trained[i]),
+                grand[i] and not trained[i],
                 fmt(c.cycle_start) if c else "",
                 fmt(s.retake_by),
                 ";".join(s.failed_sections) if s.exam != "passed" else "",

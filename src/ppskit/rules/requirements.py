@@ -29,6 +29,13 @@ def num(x: float) -> str:
     return f"{round(float(x), 2):g}"
 
 
+def nums(values: np.ndarray) -> list[str]:
+    """:func:`num` of every value (each distinct value formatted once)."""
+    distinct, where = np.unique(np.asarray(values, dtype=float), return_inverse=True)
+    text = [num(x) for x in distinct]
+    return [text[k] for k in where.ravel()]
+
+
 @dataclass
 class Group:
     """One profile's trainees on the as-of date, and the inputs its rules read.

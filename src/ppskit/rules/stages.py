@@ -26,7 +26,7 @@ from ppskit.rules.exams import SeriesState
 from ppskit.rules.requirements import num
 
 
-@dataclass
+@dataclass(slots=True)
 class Standing:
     """Everything stage selection reads about one trainee."""
 
