@@ -7,6 +7,7 @@ exam-series and certificate histories, which are short per trainee, are walked i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from ppskit.db import read_connection
-from ppskit.policies import DEFAULT_PROFILE, HoursAtLeast, load_policy
+from ppskit.policies import BUILTIN_FACTS, DEFAULT_PROFILE, FactHolds, HoursAtLeast, load_policy
 from ppskit.rules.certificates import CertState, fold_certificates
 from ppskit.rules.engine import (
     EXTRA_COLUMNS,
@@ -95,6 +96,28 @@ def _full_scan(conn: Connection, trainee: str | None) -> str:
     return " NOT INDEXED" if trainee is None and conn.dialect.name == "sqlite" else ""
 
 
+def _of_profiles(pids: set[str], policies: dict, p: dict, key: str) -> str:
+    """SQL condition: ``e``'s trainee follows one of ``pids`` (always true when every
+    loaded profile is among them). Adds its parameters to ``p`` under ``key``."""
+    if pids == set(policies):
+        return ""
+    p["default_profile"] = DEFAULT_PROFILE
+    p.update({f"{key}p{j}": pid for j, pid in enumerate(sorted(pids))})
+    names = ", ".join(f":{key}p{j}" for j in range(len(pids)))
+    return (
+        " AND e.trainee_id IN (SELECT trainee_id FROM trainees"
+        f" WHERE COALESCE(profile, :default_profile) IN ({names}))"
+    )
+
+
+def _rules(policies: dict) -> Iterator[tuple[str, object]]:
+    """(profile id, rule) for every requirement of every loaded profile."""
+    for pid, pol in policies.items():
+        r = pol.requirements
+        for rule in [*r.eligible, *r.training, *r.active]:
+            yield pid, rule
+
+
 def _hour_rows_read(policies: dict, p: dict) -> str:
     """SQL condition on ``e`` for the hour rows some rule reads: core rows of everyone
     (the ``core_hours`` column and the reports read them); each other category only of
@@ -102,31 +125,33 @@ def _hour_rows_read(policies: dict, p: dict) -> str:
     rule counts verified hours only. Adds its parameters to ``p``."""
     readers: dict[str, set[str]] = {}
     unverified: set[str] = set()
-    for pid, pol in policies.items():
-        r = pol.requirements
-        for rule in [*r.eligible, *r.training, *r.active]:
-            if isinstance(rule, HoursAtLeast) and rule.category != "core":
-                readers.setdefault(rule.category, set()).add(pid)
-                if not rule.verified_only:
-                    unverified.add(rule.category)
-    p["default_profile"] = DEFAULT_PROFILE
+    for pid, rule in _rules(policies):
+        if isinstance(rule, HoursAtLeast) and rule.category != "core":
+            readers.setdefault(rule.category, set()).add(pid)
+            if not rule.verified_only:
+                unverified.add(rule.category)
     terms = ["e.category = 'core'"]
     for k, (cat, pids) in enumerate(sorted(readers.items())):
-        term = f"e.category = :hc{k}"
         p[f"hc{k}"] = cat
-        if cat not in unverified:
-            # Unverified rows of this category are never counted (a later verification
-            # arrives as an event row with the entry's hours).
-            term += " AND e.verified"
-        if pids != set(policies):
-            names = ", ".join(f":hc{k}p{j}" for j in range(len(pids)))
-            p.update({f"hc{k}p{j}": pid for j, pid in enumerate(sorted(pids))})
-            term += (
-                " AND e.trainee_id IN (SELECT trainee_id FROM trainees"
-                f" WHERE COALESCE(profile, :default_profile) IN ({names}))"
-            )
-        terms.append(f"({term})")
+        # Unverified rows of such a category are never counted (a later verification
+        # arrives as an event row with the entry's hours).
+        verified = " AND e.verified" if cat not in unverified else ""
+        terms.append(f"(e.category = :hc{k}{verified}{_of_profiles(pids, policies, p, f'hc{k}')})")
     return "(" + " OR ".join(terms) + ")"
+
+
+def _facts_read(policies: dict, p: dict) -> str:
+    """SQL condition on ``e`` for the fact rows some rule reads: each fact only of the
+    trainees whose profile has a rule on it. Adds its parameters to ``p``."""
+    readers: dict[str, set[str]] = {}
+    for pid, rule in _rules(policies):
+        if isinstance(rule, FactHolds) and rule.fact not in BUILTIN_FACTS:
+            readers.setdefault(rule.fact, set()).add(pid)
+    terms = []
+    for k, (fact, pids) in enumerate(sorted(readers.items())):
+        p[f"fa{k}"] = fact
+        terms.append(f"(e.fact = :fa{k}{_of_profiles(pids, policies, p, f'fa{k}')})")
+    return "(" + " OR ".join(terms) + ")" if terms else "1 = 0"
 
 
 def _retraining(exams: pd.DataFrame, trainees: pd.DataFrame, policies: dict, as_of: date) -> dict:
@@ -254,7 +279,7 @@ def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> di
     facts = _frame(
         conn,
         "SELECT e.fact_id, e.trainee_id, e.date, e.fact, e.value FROM facts e"
-        " WHERE e.date <= :as_of" + where_t,
+        f" WHERE e.date <= :as_of AND {_facts_read(policies, p)}" + where_t,
         ["fact_id", "trainee_id", "date", "fact", "value"],
         **p,
     )

@@ -62,12 +62,9 @@ def renewal_opens(policy: Policy, expires_on: date) -> date:
 def fold_certificates(certs: pd.DataFrame, policy_for: dict[str, Policy]) -> dict[str, CertState]:
     """Walk certificate events in date order for every trainee."""
     out: dict[str, CertState] = {}
+    # Python lists: iterating pandas columns element by element is several times slower.
     for tid, kind, on, expires, reason in zip(
-        certs["trainee_id"],
-        certs["kind"],
-        certs["on_date"],
-        certs["expires_on"],
-        certs["reason"],
+        *(certs[c].tolist() for c in ["trainee_id", "kind", "on_date", "expires_on", "reason"]),
         strict=True,
     ):
         st = out.setdefault(tid, CertState())

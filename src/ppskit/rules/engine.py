@@ -244,7 +244,7 @@ def evaluate_profile(
     grand, unverified_h = grand.tolist(), unverified.tolist()
     core_txt, unverified_txt = nums(core_hours), nums(unverified)
     rows = []
-    for i, tid in enumerate(tr["trainee_id"]):
+    for i, tid in enumerate(tr["trainee_id"].tolist()):
         c = certs.get(tid)
         s = series.get(tid) or no_exam
         has_cert = c is not None and c.certified_on is not None
@@ -308,12 +308,15 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
         return pd.DataFrame(columns=STATUS_COLUMNS + EXTRA_COLUMNS)
     tr["profile"] = tr["profile"].fillna(DEFAULT_PROFILE)
     policies = {p: load_policy(p) for p in tr["profile"].unique()}
-    policy_for = dict(zip(tr["trainee_id"], tr["profile"].map(policies), strict=True))
+    policy_for = dict(
+        zip(tr["trainee_id"].tolist(), tr["profile"].map(policies).tolist(), strict=True)
+    )
     windows = inputs.get("windows") or lookback_windows(policies, as_of)
     certs = fold_certificates(inputs["certs"], policy_for)
     ce = ce_in_current_period(adjusted_ce(inputs), certs, pd.Index(tr["trainee_id"]))
     ce_by: dict[str, dict[str, float]] = {}
-    for tid, topic, h in zip(ce["trainee_id"], ce["topic"], ce["hours"], strict=True):
+    cols = [ce[c].tolist() for c in ["trainee_id", "topic", "hours"]]
+    for tid, topic, h in zip(*cols, strict=True):
         ce_by.setdefault(tid, {})[topic] = float(h)
     # Each trainee's profile and position among that profile's trainees: the inputs are
     # split once by profile instead of being searched by trainee id for each profile.
@@ -332,7 +335,9 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
     )
     empty_exams = inputs["exams"].iloc[:0]
     rows = []
+    start = {}  # where each profile's rows begin in ``rows``
     for pid, policy in policies.items():
+        start[pid] = len(rows)
         part = tr[tr["profile"] == pid].reset_index(drop=True)
         shared = {
             "exams": exams.get(pid, empty_exams),
@@ -346,6 +351,6 @@ def compute_from_inputs(inputs: dict, as_of: date) -> pd.DataFrame:
         rows += evaluate_profile(policy, part, inputs, shared, as_of)
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS + EXTRA_COLUMNS)
     if len(policies) > 1:  # back to the trainees' order
-        order = {t: i for i, t in enumerate(tr["trainee_id"])}
-        out = out.sort_values("trainee_id", key=lambda s: s.map(order)).reset_index(drop=True)
+        at = place["profile"].map(start).to_numpy() + place["row"].to_numpy()
+        out = out.iloc[at].reset_index(drop=True)
     return out
