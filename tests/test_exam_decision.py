@@ -68,12 +68,57 @@ def test_the_fixture_blueprint_under_ca_ppss_and_a_single_score_profile():
     from ppskit.policies import load_policy
 
     bp = load_blueprint(FIXTURE_ASSESSMENTS / "blueprint.yaml")
-    per_domain = plans_for(bp, load_policy("ca-ppss"))
-    assert [s.name for s in per_domain] == bp.section_order
-    assert {s.cut for s in per_domain} == {0.70}
+    ca = load_policy("ca-ppss")
+    grouped = plans_for(bp, ca)
+    assert [s.name for s in grouped] == ca.sections
+    assert {s.cut for s in grouped} == {0.70}
+    # A section is worth the summed points of its domains (scenarios included).
+    for plan in grouped:
+        assert plan.items == sum(bp.section_points(d) for d in ca.section_domains[plan.name])
     single = plans_for(bp, load_policy("calmhsa-pss-pc"))
     assert [s.name for s in single] == ["total"]
-    assert single[0].items == sum(s.items for s in per_domain)
+    assert single[0].items == sum(s.items for s in grouped)
+
+
+def _ten_mc_blueprint(tmp_path):
+    """A copy of the repository's blueprint with 10 multiple-choice items per domain and
+    no scenarios (the new forms: 120 items each)."""
+    from pathlib import Path
+
+    import yaml
+
+    repo = Path(__file__).resolve().parents[1]
+    data = yaml.safe_load((repo / "assessments" / "blueprint.yaml").read_text())
+    data["sections"] = {d: {"mc": 10} for d in data["sections"]}
+    (tmp_path / "assessments").mkdir()
+    (tmp_path / "assessments" / "blueprint.yaml").write_text(yaml.safe_dump(data))
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    return tmp_path
+
+
+def test_ca_ppss_four_sections_of_thirty_items_decide_in_one_sitting(tmp_path):
+    from typer.testing import CliRunner
+
+    from ppskit.cli import app
+    from ppskit.exam.bank import load_blueprint
+    from ppskit.exam.decision import plans_for
+    from ppskit.policies import load_policy
+
+    course = _ten_mc_blueprint(tmp_path)
+    bp = load_blueprint(course / "assessments" / "blueprint.yaml")
+    rep = decision_report(plans_for(bp, load_policy("ca-ppss")))
+    assert [s.items for s in rep.sections] == [30, 30, 30, 30]
+    assert rep.competent == pytest.approx(0.962, abs=5e-4)
+    assert rep.not_competent < 0.0001 and rep.meets_targets
+    out = CliRunner().invoke(
+        app, ["exam", "blueprint", "--check", "--profile", "ca-ppss", "--course", str(course)]
+    )
+    assert out.exit_code == 0, out.output
+    assert "P(pass one sitting | true p = 0.85) = 0.962" in out.output
+    assert "P(pass one sitting | true p = 0.55) = 0.0000" in out.output
+    # The same 120 items as 12 one-domain sections would not decide.
+    twelve = decision_report([SectionPlan(d, 10, 0.70) for d in bp.section_order])
+    assert not twelve.meets_targets
 
 
 def test_cli_blueprint_check_prints_both_probabilities_and_fails_a_weak_design(tmp_path):

@@ -107,18 +107,32 @@ def _outline(policy: Policy) -> str:
         bp = load_blueprint(course_root() / "assessments" / "blueprint.yaml")
     except Exception:  # noqa: BLE001 - outside a course directory: list the domains only
         bp = None
+    fw = load_framework()
     rows = []
-    for d in load_framework().domains:
-        if bp and d.id in bp.sections:
-            plan = bp.sections[d.id]
-            rows.append(
-                f"<tr><td>{escape(d.name)}</td><td>{plan.mc}</td><td>{plan.scenario}</td>"
-                f"<td>{bp.section_points(d.id)}</td></tr>"
+    # One row per scored section; a section grouping domains sums their blueprint lines.
+    for sid, domains in policy.section_domains.items():
+        name = escape(policy.section_label(sid))
+        if len(domains) > 1:
+            name += (
+                " <span class='src'>("
+                + escape(", ".join(fw.domain(d).name for d in domains))
+                + ")</span>"
             )
+        if bp and all(d in bp.sections for d in domains):
+            mc = sum(bp.sections[d].mc for d in domains)
+            sc = sum(bp.sections[d].scenario for d in domains)
+            pts = sum(bp.section_points(d) for d in domains)
+            rows.append(f"<tr><td>{name}</td><td>{mc}</td><td>{sc}</td><td>{pts}</td></tr>")
         else:
-            rows.append(f"<tr><td>{escape(d.name)}</td><td></td><td></td><td></td></tr>")
+            rows.append(f"<tr><td>{name}</td><td></td><td></td><td></td></tr>")
+    ref = (
+        next((s for s in rules.sections.values()), None)
+        if isinstance(rules.sections, dict)
+        else None
+    )
+    note = f"<p>Sections of the exam.{_src(ref.reference, ref.unverified)}</p>" if ref else ""
     return (
-        "<table><tr><th>Section</th><th>Multiple choice</th><th>Scenarios</th>"
+        note + "<table><tr><th>Section</th><th>Multiple choice</th><th>Scenarios</th>"
         "<th>Points</th></tr>" + "".join(rows) + "</table>"
     )
 
@@ -190,7 +204,7 @@ def handbook_html(policy: Policy, *, on: date | None = None) -> str:
     )
     exam = [
         f"Pass mark: {_p(ex.pass_pct, on)} %"
-        + (" in every section" if ex.sections == "framework" else " overall")
+        + (" in every section" if ex.sections != "total" else " overall")
         + "."
     ]
     exam.append(

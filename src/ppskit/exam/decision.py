@@ -148,14 +148,16 @@ def decision_report(sections: list[SectionPlan], total_cut: float | None = None)
 
 
 def plans_for(blueprint, policy) -> list[SectionPlan]:  # noqa: ANN001
-    """The scored sections a profile makes of a blueprint: one per framework domain, or
-    one ``total``. A scenario's points count as that many binomial items (its rubric
-    lines are scored like items)."""
+    """The scored sections a profile makes of a blueprint, in the profile's order: one
+    per section, worth the summed points of its domains (one per framework domain, a
+    group of domains, or one ``total``). A scenario's points count as that many binomial
+    items (its rubric lines are scored like items)."""
     cut = float(policy.exam.section_pass_pct) / 100
     points = {
         s: plan.mc * blueprint.mc_points + plan.scenario * blueprint.scenario_points
         for s, plan in blueprint.sections.items()
     }
-    if policy.sections == ["total"]:
-        return [SectionPlan("total", sum(points.values()), cut)]
-    return [SectionPlan(s, points[s], cut) for s in blueprint.section_order]
+    return [
+        SectionPlan(section, sum(points.get(d, 0) for d in domains), cut)
+        for section, domains in policy.section_domains.items()
+    ]

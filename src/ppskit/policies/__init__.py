@@ -9,6 +9,7 @@ it takes effect). Code reads every threshold and every wording from here.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from importlib.resources import files
@@ -147,15 +148,52 @@ class RetakeRules(_Strict):
     after_limit: Literal["new-series", "retrain"] = "new-series"
 
 
-class ExamRules(_Strict):
-    """Exam structure and scoring: one section per framework domain, or one ``total``."""
+class ExamSection(_Strict):
+    """A scored section that groups framework domains (its items are theirs)."""
 
-    sections: Literal["framework", "total"]
+    label: str
+    domains: list[str] = Field(min_length=1)
+    reference: str = ""
+    unverified: bool = False
+
+
+_SECTION_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class ExamRules(_Strict):
+    """Exam structure and scoring: one section per framework domain (``framework``), one
+    ``total``, or a mapping of section id -> ``{label, domains}`` that puts every framework
+    domain in exactly one section (each section says where the grouping comes from)."""
+
+    sections: Literal["framework", "total"] | dict[str, ExamSection]
     pass_pct: Param[float]
     retake: RetakeRules
     items: Param[int] | None = None
     minutes: Param[int] | None = None
     delivery: str = ""
+
+    @model_validator(mode="after")
+    def _grouping_covers_framework(self) -> ExamRules:
+        if not isinstance(self.sections, dict):
+            return self
+        from ppskit.framework import load_framework
+
+        domains = list(load_framework().domain_ids)
+        bad = [s for s in self.sections if not _SECTION_ID.match(s) or s == "total"]
+        if bad:
+            raise ValueError(f"section ids must be kebab-case (not 'total'): {', '.join(bad)}")
+        seen: dict[str, str] = {}
+        for sid, sec in self.sections.items():
+            for d in sec.domains:
+                if d not in domains:
+                    raise ValueError(f"section {sid}: '{d}' is not a framework domain")
+                if d in seen:
+                    raise ValueError(f"domain '{d}' is in sections {seen[d]} and {sid}")
+                seen[d] = sid
+        missing = [d for d in domains if d not in seen]
+        if missing:
+            raise ValueError(f"framework domains in no exam section: {', '.join(missing)}")
+        return self
 
 
 class CeTopicMinimum(_Strict):
@@ -294,7 +332,10 @@ class Policy(_Strict):
     @property
     def exam(self) -> _View:
         return _View(
-            section_pass_pct=self.exam_rules.pass_pct.at(), sections=self.exam_rules.sections
+            section_pass_pct=self.exam_rules.pass_pct.at(),
+            sections="grouped"
+            if isinstance(self.exam_rules.sections, dict)
+            else self.exam_rules.sections,
         )
 
     @property
@@ -344,11 +385,47 @@ class Policy(_Strict):
     @property
     def sections(self) -> list[str]:
         """The exam's section ids, in order."""
-        if self.exam_rules.sections == "total":
-            return ["total"]
+        return list(self.section_domains)
+
+    @property
+    def section_domains(self) -> dict[str, list[str]]:
+        """Section id -> the framework domains whose items it scores, in order."""
+        return _section_domains(self)
+
+    def section_of(self, domain: str) -> str:
+        """The section that scores a framework domain's items."""
+        for sid, domains in self.section_domains.items():
+            if domain in domains:
+                return sid
+        raise KeyError(f"'{domain}' is not a framework domain of profile {self.id}")
+
+    def section_label(self, section: str) -> str:
+        """Plain name of a section for messages: the profile's label, the domain's name
+        for a per-domain section, "the whole exam" for ``total``."""
+        rules = self.exam_rules.sections
+        if isinstance(rules, dict):
+            return rules[section].label if section in rules else section
+        if section == "total":
+            return "the whole exam"
         from ppskit.framework import load_framework
 
-        return list(load_framework().domain_ids)
+        try:
+            return load_framework().domain(section).name
+        except KeyError:
+            return section
+
+
+def _section_domains(policy: Policy) -> dict[str, list[str]]:
+    from ppskit.framework import load_framework
+
+    domains = list(load_framework().domain_ids)
+    rules = policy.exam_rules.sections
+    if rules == "total":
+        return {"total": domains}
+    if rules == "framework":
+        return {d: [d] for d in domains}
+    # Domains in framework order within each section, whatever order the YAML lists.
+    return {sid: [d for d in domains if d in sec.domains] for sid, sec in rules.items()}
 
 
 class _View:

@@ -93,6 +93,7 @@ def evaluate_series(
     full = (1 << len(sections)) - 1
     bit = {s: 1 << i for i, s in enumerate(sections)}
     sit = _sittings(results, sections, policy)
+    labels = {s: policy.section_label(s) for s in sections}
 
     def names(mask: int) -> list[str]:
         return [s for s in sections if mask & bit[s]]
@@ -104,7 +105,9 @@ def evaluate_series(
         return not (span is not None and day > st["start"] + span)
 
     def close(tid: str, st: dict) -> None:
-        out[tid] = _state(st, sections, names, max_sit, partial, window, span, retrain, as_of)
+        out[tid] = _state(
+            st, sections, names, max_sit, partial, window, span, retrain, as_of, labels
+        )
 
     cur: str | None = None
     st: dict = {}
@@ -143,7 +146,9 @@ def evaluate_series(
     return out
 
 
-def _state(st, sections, names, max_sit, partial, window, span, retrain, as_of) -> SeriesState:  # noqa: ANN001, PLR0913
+def _state(
+    st, sections, names, max_sit, partial, window, span, retrain, as_of, labels
+) -> SeriesState:  # noqa: ANN001, PLR0913, E501
     """The trainee's standing at the end of their last series."""
     state = SeriesState(
         max_sittings=max_sit,
@@ -165,7 +170,8 @@ def _state(st, sections, names, max_sit, partial, window, span, retrain, as_of) 
     if open_ and partial:
         state.exam, state.retake_by = "retake-open", by
         state.message = (
-            f"Retake sections {', '.join(state.failed_sections)}"
+            # The profile's names for the sections; failed_sections keeps the ids.
+            f"Retake sections {', '.join(labels[s] for s in state.failed_sections)}"
             + (f" by {fmt(by)}" if by else "")
             + f" (sitting {st['n'] + 1} of {max_sit})."
         )
