@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ppskit.framework import load_framework
+from ppskit.policies import load_policy
 from ppskit.records import EXAM_COLUMNS, HOURS_COLUMNS, TRAINEE_COLUMNS
 
 PG_ENV = "PPSKIT_TEST_PG_URL"
@@ -118,6 +119,8 @@ TRAINEE_HEADER = TRAINEE_COLUMNS
 HOURS_HEADER = HOURS_COLUMNS
 EXAM_HEADER = EXAM_COLUMNS
 DOMAINS = load_framework().domain_ids
+#: The default profile's exam sections (ca-ppss: four sections of three domains).
+SECTIONS = load_policy("ca-ppss").sections
 
 
 def spread(
@@ -191,7 +194,7 @@ class Ledger:
         from ppskit.imports import import_exam_results
 
         scores = scores or {}
-        sections = only if only is not None else DOMAINS
+        sections = only if only is not None else SECTIONS
         rows = [[tid, day, form, s, scores.get(s, default)] for s in sections]
         import_exam_results(self._file(EXAM_HEADER, rows), by="test", db=self.url)
 

@@ -29,9 +29,11 @@ from ppskit.exam.grade import grade
 from ppskit.exam.integrity import scan_feedback, scan_release
 from ppskit.exam.results import record_results, score_frame
 from ppskit.exam.simulate import fill, load_release, submit
+from ppskit.policies import load_policy
 
 pytestmark = pytest.mark.slow
 
+CA = load_policy("ca-ppss")  # the trainees' profile: four sections of three domains
 TRAINEES = ["right", "wrong", "mixed", "blank", "tamper", "broken", "slow"]
 WRITTEN = "I stay with the mother, follow the family's safety plan and call the crisis team."
 
@@ -246,15 +248,29 @@ def test_tampered_submission_is_graded_from_source_and_flagged(cohort) -> None: 
 def test_results_give_section_scores_and_wait_for_manual_grading(cohort) -> None:  # noqa: ANN001
     s = cohort.sittings
     assert s["right"].status == "pending" and s["right"].pending == ["crisis-safety-as1"]
-    assert _pct(s["right"])["culture"] == 100.0
+    # ca-ppss scores four sections of three domains: points earned over points possible.
+    assert list(_pct(s["right"])) == CA.sections
+    assert _pct(s["right"])["engaging-families"] == 100.0
     assert set(_pct(s["wrong"]).values()) == {0.0} and s["wrong"].status == "recorded"
     assert set(_pct(s["blank"]).values()) == {0.0}
     mixed = _pct(s["mixed"])
-    assert mixed["culture"] == mixed["self-care"] == 0.0
-    assert mixed["crisis-safety"] == 40.0  # 2 of 5 points: the written answer was blank
-    assert mixed["communication"] == 100.0
-    assert _pct(s["tamper"])["culture"] == 50.0
-    assert _pct(s["tamper"])["advocacy"] == 50.0
+    # culture 0 of 2 with communication and telling-your-story right: 4 of 6 points.
+    assert mixed["engaging-families"] == 66.67
+    # crisis-safety 2 of 5 (the written answer was blank), trauma 2 of 2, self-care 0 of 2.
+    assert mixed["safety-and-wellbeing"] == 44.44
+    assert mixed["systems-and-resources"] == mixed["professional-practice"] == 100.0
+    by_domain = {d.section: d.pct for d in s["mixed"].domains}
+    assert by_domain["culture"] == by_domain["self-care"] == 0.0
+    assert by_domain["crisis-safety"] == 40.0 and by_domain["communication"] == 100.0
+    assert _pct(s["tamper"])["engaging-families"] == 83.33  # culture 1 of 2
+    assert _pct(s["tamper"])["professional-practice"] == 83.33  # advocacy 1 of 2
+    from ppskit.exam.results import study_pointers
+
+    # Study pointers: the weakest domain of each failed section, nothing item-level.
+    assert study_pointers(s["mixed"], CA) == {
+        "engaging-families": ["culture"],
+        "safety-and-wellbeing": ["self-care"],
+    }
     assert s["broken"].status == "not graded"  # nbgrader had started on it
     assert "slow" not in s  # stopped before nbgrader saw it
     assert "warn" not in s  # not an exam built from the bank
@@ -263,7 +279,7 @@ def test_results_give_section_scores_and_wait_for_manual_grading(cohort) -> None
 
     rows = exam_results_frame(db=cohort.db)
     assert sorted(rows["trainee_id"].unique()) == ["blank", "mixed", "tamper", "wrong"]
-    assert set(rows["form"]) == {"A"} and len(rows) == 4 * 12
+    assert set(rows["form"]) == {"A"} and len(rows) == 4 * len(CA.sections)
 
 
 def test_manual_items_appear_in_the_formgrader_with_their_rubric(cohort) -> None:  # noqa: ANN001
@@ -313,7 +329,7 @@ def test_item_analysis_writes_csv_and_chart(cohort, tmp_path: Path) -> None:  # 
     assert all(f.stat().st_size > 0 for f in result.files)
     assert len(result.items) == len(cohort.bank.form_items("A"))
     assert set(result.items["form"]) == {"A"}
-    assert len(result.sections) == 12
+    assert len(result.sections) == len(CA.sections)  # one per scored section
     row = result.items.set_index("item_id").loc["culture-a1"]
     assert 0 <= row["p"] <= 1
 
@@ -347,10 +363,10 @@ def test_retake_is_refused_with_a_clear_reason(cohort) -> None:  # noqa: ANN001
     rows = []
     for n, form in enumerate("ABC"):
         day = start + timedelta(days=10 * n)
-        sections = cohort.bank.blueprint.section_order if n == 0 else ["culture"]
+        sections = CA.sections if n == 0 else ["engaging-families"]
         rows += [
             {"trainee_id": "limit", "date": day, "form": form, "section": s,
-             "score_pct": 50.0 if s == "culture" else 90.0}
+             "score_pct": 50.0 if s == "engaging-families" else 90.0}
             for s in sections
         ]  # fmt: skip
     record_exam_results(rows, recorded_by="trainer", db=cohort.db)
@@ -362,8 +378,8 @@ def test_retake_is_refused_with_a_clear_reason(cohort) -> None:  # noqa: ANN001
 def test_manual_grades_flow_into_certifiable(cohort) -> None:  # noqa: ANN001
     _manual_grade(cohort, "right", "exam-A", "crisis-safety-as1", 3)
     recorded = {s.trainee_id: s for s in record_results(cohort.course, db=cohort.db)}
-    assert recorded["right"].status == "recorded" and recorded["right"].written == 12
-    assert _pct(recorded["right"])["crisis-safety"] == 100.0
+    assert recorded["right"].status == "recorded" and recorded["right"].written == 4
+    assert _pct(recorded["right"])["safety-and-wellbeing"] == 100.0
     assert _status(cohort, "right") == "certifiable"
 
 
@@ -373,7 +389,7 @@ def test_retake_of_failed_sections_only_then_certifiable(cohort) -> None:  # noq
 
     plan = prepare_retake("mixed", cohort.course, db=cohort.db)
     assert plan.assignment == "retake-mixed-1" and plan.form == "B"
-    assert plan.sections == ["crisis-safety", "culture", "self-care"]
+    assert plan.sections == ["engaging-families", "safety-and-wellbeing"]
     assert plan.retake_by == cohort.sat_on + timedelta(days=30)
     again = prepare_retake("mixed", cohort.course, db=cohort.db)
     assert again.created is False  # same plan, same files
@@ -381,6 +397,8 @@ def test_retake_of_failed_sections_only_then_certifiable(cohort) -> None:  # noq
     man = rel["metadata"]["ppskit"]
     assert man["sections"] == plan.sections
     assert {i["section"] for i in man["items"]} == set(plan.sections)
+    held = {d for s in plan.sections for d in CA.section_domains[s]}
+    assert {i["domain"] for i in man["items"]} == held  # every domain of a failed section
     seen = {i["id"] for i in load_release(cohort.course, "exam-A")["metadata"]["ppskit"]["items"]}
     assert not seen & {i["id"] for i in man["items"]}  # nothing the trainee already saw
     assert all(cohort.bank.item(i["id"]).form == "B" for i in man["items"])
@@ -399,11 +417,12 @@ def test_retake_of_failed_sections_only_then_certifiable(cohort) -> None:  # noq
     assert pending[0].status == "pending"
     _manual_grade(cohort, "mixed", plan.assignment, "crisis-safety-bs1", 2)
     done = record_results(cohort.course, assignments=[plan.assignment], db=cohort.db)
-    assert done[0].status == "recorded" and done[0].written == 3
-    assert _pct(done[0]) == {"crisis-safety": 80.0, "culture": 100.0, "self-care": 100.0}
+    assert done[0].status == "recorded" and done[0].written == 2
+    # crisis-safety 4 of 5, trauma-informed-care and self-care 2 of 2 each: 8 of 9.
+    assert _pct(done[0]) == {"engaging-families": 100.0, "safety-and-wellbeing": 88.89}
     rows = exam_results_frame(db=cohort.db)
     mine = rows[rows["trainee_id"] == "mixed"]
-    assert len(mine[mine["form"] == "A"]) == 12  # the first sitting is kept whole
+    assert len(mine[mine["form"] == "A"]) == 4  # the first sitting is kept whole
     assert sorted(mine[mine["form"] == "B"]["section"]) == sorted(plan.sections)
     assert _status(cohort, "mixed") == "certifiable"
     assert _cell_scores(cohort, "mixed")  # the first sitting's grades are still in nbgrader

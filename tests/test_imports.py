@@ -204,9 +204,9 @@ def test_bad_trainee_rows(seeded, tmp_path, row, column, needle):
     ("row", "needle"),
     [
         (["T1", "2025-01-10", "A", "knitting", "80"], "not an exam section"),
-        (["T1", "2025-01-10", "A", "culture", "101"], "between 0 and 100"),
-        (["T9", "2025-01-10", "A", "culture", "80"], "unknown trainee"),
-        (["T1", "2099-01-10", "A", "culture", "80"], "in the future"),
+        (["T1", "2025-01-10", "A", "engaging-families", "101"], "between 0 and 100"),
+        (["T9", "2025-01-10", "A", "engaging-families", "80"], "unknown trainee"),
+        (["T1", "2099-01-10", "A", "engaging-families", "80"], "in the future"),
     ],
 )
 def test_bad_exam_rows(seeded, tmp_path, row, needle):
@@ -219,7 +219,7 @@ def test_bad_exam_rows(seeded, tmp_path, row, needle):
 
 
 def test_exam_import_refuses_exact_duplicate(seeded, tmp_path):
-    row = ["T1", "2025-01-10", "A", "culture", "80"]
+    row = ["T1", "2025-01-10", "A", "engaging-families", "80"]
     import_exam_results(write_csv(tmp_path / "e1.csv", EXAM_HEADER, [row]), by="t", db=seeded.url)
     err = _rejected(
         import_exam_results, write_csv(tmp_path / "e2.csv", EXAM_HEADER, [row]), seeded.url

@@ -139,7 +139,7 @@ def test_hours_and_exam_rows_suggest_the_registered_spelling(ledger, tmp_path):
         "trainee_id",
         "unknown trainee 't1'; did you mean 'T1'?",
     )
-    e = write_csv(tmp_path / "e.csv", EXAM_HEADER, [["t1", DAY, "A", "culture", "80"]])
+    e = write_csv(tmp_path / "e.csv", EXAM_HEADER, [["t1", DAY, "A", "engaging-families", "80"]])
     assert (
         "unknown trainee 't1'; did you mean 'T1'?"
         in rejected(import_exam_results, e, ledger.url).report()
@@ -152,9 +152,13 @@ def test_hours_and_exam_rows_suggest_the_registered_spelling(ledger, tmp_path):
 @pytest.mark.parametrize("score", ["80", "85"])
 def test_a_recorded_sitting_is_refused_whatever_the_score(ledger, tmp_path, score):
     ledger.trainee("T1")
-    first = write_csv(tmp_path / "e1.csv", EXAM_HEADER, [["T1", DAY, "A", "culture", "80"]])
+    first = write_csv(
+        tmp_path / "e1.csv", EXAM_HEADER, [["T1", DAY, "A", "engaging-families", "80"]]
+    )
     import_exam_results(first, by="t", db=ledger.url)
-    again = write_csv(tmp_path / "e2.csv", EXAM_HEADER, [["T1", DAY, "A", "culture", score]])
+    again = write_csv(
+        tmp_path / "e2.csv", EXAM_HEADER, [["T1", DAY, "A", "engaging-families", score]]
+    )
     err = rejected(import_exam_results, again, ledger.url)
     assert "already recorded" in err.report()
     if score != "80":
@@ -164,7 +168,7 @@ def test_a_recorded_sitting_is_refused_whatever_the_score(ledger, tmp_path, scor
 
 def test_a_correction_keeps_its_reason_and_supersedes(ledger, tmp_path):
     ledger.trainee("T1")
-    row = ["T1", DAY, "A", "culture", "80"]
+    row = ["T1", DAY, "A", "engaging-families", "80"]
     import_exam_results(write_csv(tmp_path / "e1.csv", EXAM_HEADER, [row]), by="t", db=ledger.url)
     fixed = write_csv(tmp_path / "e2.csv", EXAM_HEADER, [[*row[:4], "86"]])
     out = import_exam_results(
@@ -181,7 +185,7 @@ def test_a_correction_keeps_its_reason_and_supersedes(ledger, tmp_path):
 
 def test_cli_correct_needs_a_reason_and_something_to_correct(ledger, tmp_path):
     ledger.trainee("T1")
-    path = write_csv(tmp_path / "e.csv", EXAM_HEADER, [["T1", DAY, "A", "culture", "80"]])
+    path = write_csv(tmp_path / "e.csv", EXAM_HEADER, [["T1", DAY, "A", "engaging-families", "80"]])
     no_reason = cli("exam", "record", str(path), "--correct", "--db", ledger.url)
     assert no_reason.exit_code == 1 and "--correct needs --reason" in no_reason.output
     nothing = cli("exam", "record", str(path), "--correct", "--reason", "x", "--db", ledger.url)
@@ -190,7 +194,9 @@ def test_cli_correct_needs_a_reason_and_something_to_correct(ledger, tmp_path):
     assert exam_results_frame(db=ledger.url).empty
     ok = cli("exam", "record", str(path), "--db", ledger.url)
     assert ok.exit_code == 0, ok.output
-    fixed = write_csv(tmp_path / "f.csv", EXAM_HEADER, [["T1", DAY, "A", "culture", "90"]])
+    fixed = write_csv(
+        tmp_path / "f.csv", EXAM_HEADER, [["T1", DAY, "A", "engaging-families", "90"]]
+    )
     done = cli(
         "exam", "record", str(fixed), "--correct", "--reason", "regraded", "--db", ledger.url
     )
@@ -200,14 +206,18 @@ def test_cli_correct_needs_a_reason_and_something_to_correct(ledger, tmp_path):
 
 def test_exam_before_birth_is_refused_but_history_before_registration_imports(ledger, tmp_path):
     ledger.trainee("T1", birth="1980-01-01")  # registered today
-    early = write_csv(tmp_path / "e.csv", EXAM_HEADER, [["T1", "1979-12-31", "A", "culture", "80"]])
+    early = write_csv(
+        tmp_path / "e.csv", EXAM_HEADER, [["T1", "1979-12-31", "A", "engaging-families", "80"]]
+    )
     [problem] = rejected(import_exam_results, early, ledger.url).errors
     assert (problem.column, problem.message.split(" (")[0]) == (
         "date",
         "1979-12-31 is before the trainee's birth date",
     )
     old = (date.today() - timedelta(days=8 * 365)).isoformat()
-    history = write_csv(tmp_path / "old.csv", EXAM_HEADER, [["T1", old, "A", "culture", "80"]])
+    history = write_csv(
+        tmp_path / "old.csv", EXAM_HEADER, [["T1", old, "A", "engaging-families", "80"]]
+    )
     assert import_exam_results(history, by="t", db=ledger.url).written == 1
     hours = write_csv(tmp_path / "h.csv", HOURS_HEADER, [hours_row(day=old)])
     assert import_hours(hours, by="t", db=ledger.url).written == 1
@@ -215,7 +225,9 @@ def test_exam_before_birth_is_refused_but_history_before_registration_imports(le
 
 @pytest.mark.parametrize("form", ["A B", "-A", "x" * 21, "A/1", "Ä"])
 def test_form_ids_must_be_short_ids(seeded_sqlite, tmp_path, form):
-    path = write_csv(tmp_path / "e.csv", EXAM_HEADER, [["T1", DAY, form, "culture", "80"]])
+    path = write_csv(
+        tmp_path / "e.csv", EXAM_HEADER, [["T1", DAY, form, "engaging-families", "80"]]
+    )
     [problem] = rejected(import_exam_results, path, seeded_sqlite.url).errors
     assert problem.column == "form" and "is not a form id" in problem.message
 
@@ -228,7 +240,13 @@ def seeded_sqlite(sqlite_ledger):
 
 def test_pipeline_skips_identical_and_refuses_a_silent_regrade(ledger):
     ledger.trainee("T1")
-    row = {"trainee_id": "T1", "date": DAY, "form": "A", "section": "culture", "score_pct": 60}
+    row = {
+        "trainee_id": "T1",
+        "date": DAY,
+        "form": "A",
+        "section": "engaging-families",
+        "score_pct": 60,
+    }
     assert record_exam_results([row], recorded_by="nbgrader", db=ledger.url) == 1
     assert record_exam_results([row], recorded_by="nbgrader", db=ledger.url) == 0
     with pytest.raises(ImportRejected, match="only recorded as a correction with a reason"):
@@ -389,7 +407,9 @@ def test_errors_file_for_trainees_and_exams_and_a_header_problem(seeded_sqlite, 
     assert result.exit_code == 1
     assert "already registered" in errors.read_text(encoding="utf-8")
     exam = write_csv(
-        tmp_path / "e.csv", [*EXAM_HEADER, "extra"], [["T1", DAY, "A", "culture", "8", ""]]
+        tmp_path / "e.csv",
+        [*EXAM_HEADER, "extra"],
+        [["T1", DAY, "A", "engaging-families", "8", ""]],
     )
     e_errors = tmp_path / "e-problems.csv"
     result = cli("exam", "record", str(exam), "--errors", str(e_errors), "--db", seeded_sqlite.url)

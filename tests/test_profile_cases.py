@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DOMAINS, write_csv
+from conftest import write_csv
 
 from ppskit.facts import FACT_COLUMNS, import_facts
 from ppskit.imports import import_exam_results, import_hours, import_trainees
 from ppskit.ledger.certificates import certify, discipline, renew
-from ppskit.policies import available_profiles
+from ppskit.policies import available_profiles, load_policy
 from ppskit.records import EXAM_COLUMNS, HOURS_COLUMNS, TRAINEE_COLUMNS
 from ppskit.status import compute_status
 
@@ -57,7 +57,7 @@ def _hour_rows(tid: str, rows: list) -> list[list]:
     return out
 
 
-def _exam_rows(tid: str, rows: list) -> list[list]:
+def _exam_rows(tid: str, rows: list, sections: list[str]) -> list[list]:
     out = []
     for row in rows:
         if isinstance(row[1], dict):  # [date, {section or "all": score}, form]
@@ -66,7 +66,7 @@ def _exam_rows(tid: str, rows: list) -> list[list]:
             day, section, score, *rest = row
             scores = {section: score}
         form = rest[0] if rest else "A"
-        every = {s: scores["all"] for s in DOMAINS} if "all" in scores else {}
+        every = {s: scores["all"] for s in sections} if "all" in scores else {}
         every.update({s: v for s, v in scores.items() if s != "all"})
         out += [[tid, _d(day), form, s, v] for s, v in every.items()]
     return out
@@ -87,7 +87,7 @@ def _load(db: str, tmp: Path, pid: str, case: dict) -> str:
         rows = _hour_rows(tid, case["hours"])
         import_hours(write_csv(tmp / "h.csv", HOURS_COLUMNS, rows), today=FAR, **by)
     if case.get("exams"):
-        rows = _exam_rows(tid, case["exams"])
+        rows = _exam_rows(tid, case["exams"], load_policy(pid).sections)
         import_exam_results(write_csv(tmp / "e.csv", EXAM_COLUMNS, rows), today=FAR, **by)
     for kind, day, *reason in case.get("certificates") or []:
         on = date.fromisoformat(_d(day))

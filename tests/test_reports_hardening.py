@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from ppskit.cli import app
 from ppskit.framework import load_framework
+from ppskit.policies import load_policy
 from ppskit.records import HOURS_COLUMNS, TRAINEE_COLUMNS
 
 TODAY = date(2026, 3, 2)
@@ -202,8 +203,8 @@ def test_renewals_csv_file_is_defused(tmp_path):
     ]
     import_hours(_csv_file(tmp_path / "h2.csv", HOURS_COLUMNS, hours), by="t", db=url)
     exams = [
-        {"trainee_id": "H1", "date": "2025-03-01", "form": "A", "section": d, "score_pct": 90}
-        for d in domains
+        {"trainee_id": "H1", "date": "2025-03-01", "form": "A", "section": s, "score_pct": 90}
+        for s in load_policy("ca-ppss").sections
     ]
     import_exam_results(_csv_file(tmp_path / "e.csv", EXAM_COLUMNS, exams), by="t", db=url)
     out = certify("H1", on=date(2025, 3, 10), by="t", db=url)

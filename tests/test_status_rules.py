@@ -125,60 +125,78 @@ def _ready(ledger, tid="T1"):
 
 def test_all_sections_at_pass_mark_pass(ledger):
     _ready(ledger)
-    ledger.sitting("T1", "2024-05-01", scores={"culture": 70.0})
+    ledger.sitting("T1", "2024-05-01", scores={"engaging-families": 70.0})
     row = ledger.status("2024-05-02")
     assert (row["exam"], row["stage"]) == ("passed", "certifiable")
 
 
 def test_failed_sections_open_a_retake_named_in_next_action(ledger):
     _ready(ledger)
-    ledger.sitting("T1", "2024-11-14", scores={"culture": 69.9, "ethics-boundaries": 50})
+    ledger.sitting(
+        "T1", "2024-11-14", scores={"engaging-families": 69.9, "professional-practice": 50}
+    )
     row = ledger.status("2024-11-20")
     assert (row["exam"], row["stage"]) == ("retake-open", "retake-open")
-    assert row["next_action"].startswith("Retake sections culture, ethics-boundaries by 2024-12-14")
+    assert row["next_action"].startswith(
+        "Retake sections Engaging families, Professional practice by 2024-12-14"
+    )
 
 
 def test_retake_on_day_30_is_inside_window(ledger):
     _ready(ledger)
-    ledger.sitting("T1", "2024-05-01", scores={"culture": 50})
+    ledger.sitting("T1", "2024-05-01", scores={"engaging-families": 50})
     assert ledger.status("2024-05-31")["stage"] == "retake-open"  # day 30
-    ledger.sitting("T1", "2024-05-31", form="B", only=["culture"])
+    ledger.sitting("T1", "2024-05-31", form="B", only=["engaging-families"])
     assert ledger.status("2024-06-01")["stage"] == "certifiable"
 
 
 def test_retake_on_day_31_starts_over(ledger):
     _ready(ledger)
-    ledger.sitting("T1", "2024-05-01", scores={"culture": 50})
+    ledger.sitting("T1", "2024-05-01", scores={"engaging-families": 50})
     row = ledger.status("2024-06-01")  # day 31: window closed
     assert (row["exam"], row["stage"]) == ("failed", "exam-ready")
     assert "full exam" in row["next_action"]
-    ledger.sitting("T1", "2024-06-01", form="B", only=["culture"])
-    # A culture-only sitting after the window is a new series, not a pass.
+    ledger.sitting("T1", "2024-06-01", form="B", only=["engaging-families"])
+    # A retake-shaped sitting (one section) after the window is a new series, not a pass.
     assert ledger.status("2024-06-02")["exam"] != "passed"
 
 
 def test_passed_section_stays_passed_across_retakes(ledger):
     _ready(ledger)
-    ledger.sitting("T1", "2024-05-01", scores={"culture": 50, "advocacy": 40})
+    ledger.sitting(
+        "T1", "2024-05-01", scores={"engaging-families": 50, "professional-practice": 40}
+    )
     ledger.sitting(
         "T1",
         "2024-05-20",
         form="B",
-        only=["culture", "advocacy"],
-        scores={"culture": 80, "advocacy": 60},
+        only=["engaging-families", "professional-practice"],
+        scores={"engaging-families": 80, "professional-practice": 60},
     )
     row = ledger.status("2024-05-21")
     assert row["stage"] == "retake-open"
-    assert "Retake sections advocacy by 2024-06-19 (sitting 3 of 3)" in row["next_action"]
-    ledger.sitting("T1", "2024-06-10", form="C", only=["advocacy"], scores={"advocacy": 75})
+    assert (
+        "Retake sections Professional practice by 2024-06-19 (sitting 3 of 3)" in row["next_action"]
+    )
+    ledger.sitting(
+        "T1",
+        "2024-06-10",
+        form="C",
+        only=["professional-practice"],
+        scores={"professional-practice": 75},
+    )
     assert ledger.status("2024-06-11")["stage"] == "certifiable"
 
 
 def test_series_void_after_three_sittings(ledger):
     _ready(ledger)
-    ledger.sitting("T1", "2024-05-01", scores={"culture": 50})
-    ledger.sitting("T1", "2024-05-10", form="B", only=["culture"], scores={"culture": 55})
-    ledger.sitting("T1", "2024-05-20", form="C", only=["culture"], scores={"culture": 60})
+    ledger.sitting("T1", "2024-05-01", scores={"engaging-families": 50})
+    ledger.sitting(
+        "T1", "2024-05-10", form="B", only=["engaging-families"], scores={"engaging-families": 55}
+    )
+    ledger.sitting(
+        "T1", "2024-05-20", form="C", only=["engaging-families"], scores={"engaging-families": 60}
+    )
     row = ledger.status("2024-05-21")
     assert (row["exam"], row["stage"]) == ("failed", "exam-ready")
     assert "all 3 sittings were used" in row["next_action"]
@@ -197,7 +215,7 @@ def test_regraded_score_supersedes_earlier_one(ledger):
     from ppskit.ledger.api import record_exam_results
 
     _ready(ledger)
-    ledger.sitting("T1", "2024-05-01", scores={"culture": 60})
+    ledger.sitting("T1", "2024-05-01", scores={"engaging-families": 60})
     assert ledger.status("2024-05-02")["stage"] == "retake-open"
     n = record_exam_results(
         [
@@ -205,7 +223,7 @@ def test_regraded_score_supersedes_earlier_one(ledger):
                 "trainee_id": "T1",
                 "date": "2024-05-01",
                 "form": "A",
-                "section": "culture",
+                "section": "engaging-families",
                 "score_pct": 72,
             }
         ],

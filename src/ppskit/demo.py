@@ -79,10 +79,10 @@ def _core_rows(
 
 
 def _sitting(tid: str, day: date, form: str, fail: set[str], low: float = 55.0) -> list[list]:
-    """A full sitting: the sections in ``fail`` score ``low``, the rest pass."""
+    """A full sitting: the sections in ``fail`` score ``low``, the rest pass (the
+    sections of the default profile, whose trainees these are)."""
     return [
-        [tid, day.isoformat(), form, s, low if s in fail else 85.0]
-        for s in load_framework().domain_ids
+        [tid, day.isoformat(), form, s, low if s in fail else 85.0] for s in load_policy().sections
     ]
 
 
@@ -207,17 +207,21 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
     ]
     hours += _core_rows(d["03"], t - timedelta(days=60), 4)
     hours += _core_rows(d["04"], t - timedelta(days=90), 4)
-    exams += _sitting(d["04"], t - timedelta(days=10), "A", {"culture", "ethics-boundaries"})
+    exams += _sitting(
+        d["04"], t - timedelta(days=10), "A", {"engaging-families", "professional-practice"}
+    )
     hours += _core_rows(d["06"], t - timedelta(days=80), 4)
-    exams += _sitting(d["06"], t - timedelta(days=30), "A", {"self-care"})
-    exams += [[d["06"], (t - timedelta(days=12)).isoformat(), "B", "self-care", 90.0]]
+    exams += _sitting(d["06"], t - timedelta(days=30), "A", {"safety-and-wellbeing"})
+    exams += [[d["06"], (t - timedelta(days=12)).isoformat(), "B", "safety-and-wellbeing", 90.0]]
     # 13: failed twice more after the first sitting; the series is void.
     hours += _core_rows(d["13"], t - timedelta(days=200), 3.5)
-    exams += _sitting(d["13"], t - timedelta(days=150), "A", {"culture", "advocacy"})
+    exams += _sitting(
+        d["13"], t - timedelta(days=150), "A", {"engaging-families", "professional-practice"}
+    )
     exams += [
-        [d["13"], (t - timedelta(days=140)).isoformat(), "B", "culture", 60.0],
-        [d["13"], (t - timedelta(days=140)).isoformat(), "B", "advocacy", 75.0],
-        [d["13"], (t - timedelta(days=125)).isoformat(), "C", "culture", 65.0],
+        [d["13"], (t - timedelta(days=140)).isoformat(), "B", "engaging-families", 60.0],
+        [d["13"], (t - timedelta(days=140)).isoformat(), "B", "professional-practice", 75.0],
+        [d["13"], (t - timedelta(days=125)).isoformat(), "C", "engaging-families", 65.0],
     ]
     # 14: grandfathered, passed the special exam (its own form), no core hours needed.
     special_form = load_policy().grandfathering.exam_form

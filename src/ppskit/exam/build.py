@@ -1,10 +1,11 @@
 """``ppskit exam build``: nbgrader source notebooks from the bank, then nbgrader's release.
 
 One notebook per sitting (``exam.ipynb``): a full sitting is the nbgrader assignment
-``exam-<form>``; a partial retake is ``retake-<trainee>-<n>`` (see ``retake.py``). Every
-graded cell's ``grade_id`` is the item id, which starts with the section id, so section
-scores are sums of nbgrader's per-cell grades; the notebook's ``metadata.ppskit`` lists
-the items, their sections and points (never keys).
+``exam-<form>``; a partial retake is ``retake-<trainee>-<n>`` (see ``retake.py``). The
+notebook shows the profile's scored sections (a section may group several domains).
+Every graded cell's ``grade_id`` is the item id, which starts with the domain id, so
+section scores are sums of nbgrader's per-cell grades; the notebook's
+``metadata.ppskit`` lists the items, their domain, section and points (never keys).
 
 A multiple-choice item is three cells:
 
@@ -78,8 +79,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _section_header(section: str, index: int, total: int, items: list) -> dict:
-    name = load_framework().domain(section).name
+def _count_line(items: list) -> str:
     mc = sum(1 for i in items if i.type == "mc")
     sc = sum(1 for i in items if i.type == "scenario")
     parts = []
@@ -88,11 +88,22 @@ def _section_header(section: str, index: int, total: int, items: list) -> dict:
     if sc:
         parts.append(_plural(sc, "written answer"))
     points = sum(i.points for i in items)
-    text = (
-        f"## Section {index} of {total}: {name}\n\n"
-        f"{' and '.join(parts)}, {_plural(points, 'point')} in all."
-    )
+    return f"{' and '.join(parts)}, {_plural(points, 'point')} in all."
+
+
+def _section_header(
+    section: str, label: str, index: int, total: int, items: list, domains: list[str]
+) -> dict:
+    text = f"## Section {index} of {total}: {label}\n\n{_count_line(items)}"
+    if len(domains) > 1:
+        names = ", ".join(load_framework().domain(d).name for d in domains)
+        text += f" It covers {names}; you need the pass mark in the section as a whole."
     return _locked_md(f"{section}-header", text)
+
+
+def _domain_header(domain: str) -> dict:
+    # Within a grouped section each domain keeps its own heading (and grade id prefix).
+    return _locked_md(f"{domain}-header", f"### {load_framework().domain(domain).name}")
 
 
 def _mc_cells(item: MCItem, number: int) -> list[dict]:
@@ -147,7 +158,7 @@ def _scenario_cells(item: ScenarioItem, number: int) -> list[dict]:
 
 
 def _intro(title: str, sections: list[str], policy: Policy, extra: str) -> str:
-    names = ", ".join(load_framework().domain(s).name for s in sections)
+    names = ", ".join(policy.section_label(s) for s in sections)
     return (
         f"# {title}\n\n"
         f"{extra}"
@@ -200,8 +211,8 @@ def sitting_notebook(
     full exam.
     """
     policy = policy or load_policy()
-    order = bank.blueprint.section_order
-    sections = order if sections is None else [s for s in order if s in sections]
+    groups = _sections_of(bank, policy)
+    sections = list(groups) if sections is None else [s for s in groups if s in sections]
     cells = [
         _locked_md("exam-intro", _intro(title, sections, policy, intro_extra)),
         _cell("code", "exam-setup", SETUP, _meta("exam-setup", locked=True)),
@@ -209,27 +220,34 @@ def sitting_notebook(
     listed = []
     number = 0
     for index, section in enumerate(sections, start=1):
-        in_section = bank.form_items(form, [section])
-        cells.append(_section_header(section, index, len(sections), in_section))
-        for item in in_section:
-            number += 1
-            if item.type == "mc":
-                cells += _mc_cells(item, number)
-            else:
-                cells += _scenario_cells(item, number)
-            listed.append(
-                {
-                    "id": item.id,
-                    "section": section,
-                    "type": item.type,
-                    "points": item.points,
-                    "question": number,
-                }
-            )
+        domains = groups[section]
+        in_section = bank.form_items(form, domains)
+        label = policy.section_label(section)
+        cells.append(_section_header(section, label, index, len(sections), in_section, domains))
+        for domain in domains:
+            if len(domains) > 1:
+                cells.append(_domain_header(domain))
+            for item in bank.form_items(form, [domain]):
+                number += 1
+                if item.type == "mc":
+                    cells += _mc_cells(item, number)
+                else:
+                    cells += _scenario_cells(item, number)
+                listed.append(
+                    {
+                        "id": item.id,
+                        "section": section,
+                        "domain": domain,
+                        "type": item.type,
+                        "points": item.points,
+                        "question": number,
+                    }
+                )
     cells.append(_locked_md("exam-end", ENDING))
     manifest = {
         "assignment": assignment,
         "form": form,
+        "profile": policy.id,
         "sections": sections,
         "items": listed,
         **(manifest_extra or {}),
@@ -244,6 +262,18 @@ def sitting_notebook(
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+
+
+def _sections_of(bank: Bank, policy: Policy) -> dict[str, list[str]]:
+    """The profile's scored sections, each with the bank's domains it holds (in the
+    blueprint's order)."""
+    order = bank.blueprint.section_order
+    out = {}
+    for section, domains in policy.section_domains.items():
+        held = [d for d in order if d in domains]
+        if held:
+            out[section] = held
+    return out
 
 
 def dumps_notebook(nb: dict) -> str:

@@ -1,9 +1,12 @@
 """``ppskit exam results``: section scores from nbgrader's gradebook into the tracker.
 
 Every graded cell's ``grade_id`` is an item id; the sitting notebook's manifest
-(``metadata.ppskit``) says which section each item belongs to and which form the
-sitting used. A section's score is the sum of nbgrader's per-cell scores (a trainer's
-manual score when there is one, else the autograder's) over the section's points.
+(``metadata.ppskit``) says which framework domain each item belongs to and which form
+the sitting used. A domain's score is the sum of nbgrader's per-cell scores (a trainer's
+manual score when there is one, else the autograder's) over its points; a section's is
+the same sum over the items of the domains the trainee's profile puts in it (points
+earned / points possible), so a section of three domains is one score. The per-domain
+scores stay on the sitting for the trainee's study pointers.
 
 A sitting's rows reach the tracker (``record_exam_results``, the same table
 ``ppskit exam record`` fills) only when every one of its cells is graded; otherwise the
@@ -125,6 +128,7 @@ class Sitting:
     message: str = ""
     written: int = 0
     pass_pct: float | None = None
+    domains: list[SectionScore] = field(default_factory=list)  # per framework domain
 
     @property
     def pending(self) -> list[str]:
@@ -148,6 +152,68 @@ class Sitting:
             }
             for s in self.sections
         ]
+
+
+def _domain(item: dict) -> str:
+    # Manifests written before sections could group domains have no "domain" key: there
+    # the section was the domain.
+    return item.get("domain") or item["section"]
+
+
+def _manifest_domains(man: dict) -> list[str]:
+    seen: list[str] = []
+    for item in man["items"]:
+        if _domain(item) not in seen:
+            seen.append(_domain(item))
+    return seen
+
+
+def _score(name: str, items: list[dict], by_item: dict) -> SectionScore:
+    """Points earned over points possible for some items (pending: not graded yet)."""
+    total = sum(float(i["points"]) for i in items)
+    got, pending = 0.0, []
+    for i in items:
+        row = by_item.get(i["id"])
+        if row is None or row.needs_manual_grade or pd.isna(row.score):
+            pending.append(i["id"])
+        else:
+            got += float(row.score)
+    return SectionScore(name, got, total, pending)
+
+
+def group_sections(domains: list[SectionScore], policy) -> list[SectionScore]:  # noqa: ANN001
+    """Per-domain scores summed into the profile's sections (those the sitting holds)."""
+    out = []
+    for section, members in policy.section_domains.items():
+        parts = [d for d in domains if d.section in members]
+        if parts:
+            out.append(
+                SectionScore(
+                    section,
+                    sum(d.score for d in parts),
+                    sum(d.max_score for d in parts),
+                    [i for d in parts for i in d.pending],
+                )
+            )
+    return out
+
+
+def study_pointers(sitting: Sitting, policy, *, count: int = 1) -> dict[str, list[str]]:  # noqa: ANN001
+    """For each failed section of a graded sitting, the domain(s) within it where the
+    trainee scored lowest (by percentage): what to study before the retake. Nothing
+    item-level is given."""
+    mark = float(policy.exam.section_pass_pct)
+    out: dict[str, list[str]] = {}
+    for sec in group_sections(sitting.domains, policy):
+        if sec.pending or sec.pct >= mark - 1e-9:
+            continue
+        members = [d for d in sitting.domains if d.section in policy.section_domains[sec.section]]
+        if len(members) < 2:
+            out[sec.section] = [d.section for d in members]
+            continue
+        ranked = sorted(members, key=lambda d: d.pct)
+        out[sec.section] = [d.section for d in ranked[:count]]
+    return out
 
 
 def _local_day(stamp: datetime | None) -> date | None:
@@ -183,18 +249,15 @@ def collect_sittings(
             continue
         man = manifests[assignment]
         by_item = {r.item_id: r for r in grp.itertuples()}
-        sections = []
-        for section in man["sections"]:
-            items = [i for i in man["items"] if i["section"] == section]
-            total = sum(float(i["points"]) for i in items)
-            got, pending = 0.0, []
-            for i in items:
-                row = by_item.get(i["id"])
-                if row is None or row.needs_manual_grade or pd.isna(row.score):
-                    pending.append(i["id"])
-                else:
-                    got += float(row.score)
-            sections.append(SectionScore(section, got, total, pending))
+        domains = []
+        for domain in _manifest_domains(man):
+            items = [i for i in man["items"] if _domain(i) == domain]
+            domains.append(_score(domain, items, by_item))
+        # As the notebook showed them; record_results regroups by the trainee's profile.
+        sections = [
+            _score(section, [i for i in man["items"] if i["section"] == section], by_item)
+            for section in man["sections"]
+        ]
         retake = parse_retake(assignment)
         stamp = grp["timestamp"].iloc[0]
         sittings.append(
@@ -205,6 +268,7 @@ def collect_sittings(
                 kind="retake" if retake else "full",
                 date=on or _local_day(stamp),
                 sections=sections,
+                domains=domains,
                 flags=read_flags(course, trainee, assignment),
                 graded=course.notebook("autograded", assignment, trainee).exists(),
             )
@@ -212,16 +276,13 @@ def collect_sittings(
     return sittings
 
 
-def _pass_marks(db: str | None) -> dict[str, float]:
-    """Section pass mark of every trainee in the tracker (from their policy profile)."""
+def _policies(db: str | None) -> dict:
+    """Policy profile of every trainee in the tracker."""
     from ppskit.ledger.api import trainees_frame
     from ppskit.policies import load_policy
 
     frame = trainees_frame(db=db)
-    return {
-        row.trainee_id: load_policy(row.profile or None).exam.section_pass_pct
-        for row in frame.itertuples()
-    }
+    return {row.trainee_id: load_policy(row.profile or None) for row in frame.itertuples()}
 
 
 def record_results(
@@ -245,14 +306,17 @@ def record_results(
 
     course = course or Course.find()
     sittings = collect_sittings(course, assignments=assignments, trainees=trainees, on=on)
-    marks = _pass_marks(db)
+    policies = _policies(db)
     for s in sittings:
-        s.pass_pct = marks.get(s.trainee_id)
+        policy = policies.get(s.trainee_id)
+        if policy is not None:
+            s.pass_pct = policy.exam.section_pass_pct
+            s.sections = group_sections(s.domains, policy)
         if not s.graded:
             s.status = "not graded"
             s.message = "grading did not finish; see the report of `ppskit exam grade`"
             continue
-        if s.trainee_id not in marks:
+        if policy is None:
             s.status = "not recorded"
             s.message = (
                 f"there is no trainee '{s.trainee_id}' in the tracker; register them "

@@ -1,5 +1,8 @@
 """``ppskit exam retake ID``: a partial re-examination holding only the failed sections.
 
+A section is the profile's (it may group several domains): the retake holds the items
+of every domain of each failed section, from the unseen form.
+
 Which sections failed, whether the retake window is still open and how many sittings
 are left all come from the tracker (``ppskit.status.exam_series``, which applies the
 trainee's policy profile); nothing here restates those rules. The retake is its own
@@ -17,7 +20,6 @@ from pathlib import Path
 from ppskit.exam.bank import load_bank
 from ppskit.exam.build import BuildError, dumps_notebook, release_assignment, sitting_notebook
 from ppskit.exam.course import Course, full_assignment, retake_assignment
-from ppskit.framework import load_framework
 
 
 class RetakeRefused(RuntimeError):
@@ -111,7 +113,8 @@ def prepare_retake(
     sitting = state.sittings + 1
     assignment = retake_assignment(trainee_id, state.sittings)
     policy = _profile_policy(trainee_id, db)
-    names = [load_framework().domain(s).name for s in state.failed_sections]
+    # The failed sections are the profile's; the notebook holds all their domains' items.
+    names = [policy.section_label(s) for s in state.failed_sections]
     intro = (
         f"This is a **partial retake** for trainee {trainee_id} (sitting {sitting} of "
         f"{state.max_sittings}). It holds only the sections you still need to pass, "
