@@ -51,7 +51,9 @@ def test_status_csv_has_the_pinned_columns(demo_db):
     assert out.splitlines()[0] == PINNED
     row = next(r for r in csv.DictReader(io.StringIO(out)) if r["trainee_id"] == "DEMO-04")
     assert row["exam"] == "retake-open"
-    assert row["next_action"].startswith("Retake sections culture, ethics-boundaries by ")
+    assert row["next_action"].startswith(
+        "Retake sections Engaging families, Professional practice by "
+    )
     assert row["certified_on"] == "" and row["expires_on"] == ""
 
 

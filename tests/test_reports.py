@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from ppskit.cli import app
 from ppskit.demo import OTHER_BODIES, PEOPLE
 from ppskit.framework import load_framework
+from ppskit.policies import load_policy
 from ppskit.reports import charts
 from ppskit.reports.data import (
     cohort_report,
@@ -102,15 +103,18 @@ def test_hours_by_domain_are_verified_only(snap):
 
 def test_section_pass_rates(snap):
     sections = cohort_report(snap).sections.set_index("section")
-    # Ten trainees sat the exam; DEMO-04 and DEMO-13 failed culture and never passed it.
-    assert sections.loc["culture", "sat"] == 10
-    assert sections.loc["culture", "passed_first"] == 8
-    assert sections.loc["culture", "passed"] == 8
-    # DEMO-13 failed advocacy first, then passed it on form B.
-    assert sections.loc["advocacy", "passed_first"] == 9
-    assert sections.loc["advocacy", "passed"] == 10
-    assert sections.loc["advocacy", "pass_pct"] == 100
-    assert sections.loc["communication", "first_pct"] == 100
+    # ca-ppss's four sections, by the profile's labels (single-score profiles add none).
+    assert list(sections.index) == load_policy("ca-ppss").sections
+    assert sections.loc["engaging-families", "name"] == "Engaging families"
+    # Ten trainees sat the exam; DEMO-04 and DEMO-13 failed the section holding culture
+    # and never passed it.
+    assert sections.loc["engaging-families", "sat"] == 10
+    assert sections.loc["engaging-families", "passed_first"] == 8
+    assert sections.loc["engaging-families", "passed"] == 8
+    # DEMO-13 failed the section holding advocacy first, then passed it on form B.
+    assert sections.loc["professional-practice", "passed_first"] == 8  # and DEMO-04
+    assert sections.loc["professional-practice", "passed"] == 9
+    assert sections.loc["systems-and-resources", "first_pct"] == 100
 
 
 def test_needing_action_lists_who_must_act(snap):
@@ -134,7 +138,7 @@ def test_trainee_report_contents(snap):
 
     rep = trainee_report(snap, "DEMO-04")
     failed = rep.sittings[~rep.sittings["passed"]]
-    assert set(failed["section"]) == {"culture", "ethics-boundaries"}
+    assert set(failed["section"]) == {"engaging-families", "professional-practice"}
     assert rep.series.exam == "retake-open"
 
     rep = trainee_report(snap, "DEMO-12")  # renewed: the new period starts at the old expiry
@@ -223,7 +227,7 @@ def test_trainee_transcript_html_and_pdf(demo_db, tmp_path):
     assert "Transcript: Dana Nguyen" in page
     assert 'alt="Core training hours by domain"' in page
     assert 'alt="Exam section scores by sitting"' in page
-    assert "Sections still to pass: Culture, Ethics and Boundaries" in page
+    assert "Sections still to pass: Engaging families, Professional practice" in page
     assert page.count("data:image/png;base64,") == 2  # hours, scores (no certificate)
 
     pdf = write_trainee_report(

@@ -301,8 +301,9 @@ def section_scores_chart(sittings: pd.DataFrame, pass_pct: float) -> Figure:
     below the pass mark are hatched so the result never depends on colour alone."""
     from matplotlib.patches import Patch
 
-    names = domain_names()
-    order = [n for n in names.values() if n in set(sittings["name"])]
+    # Sections in the order the profile records them (grouped sections have their own
+    # labels, not domain names).
+    order = list(dict.fromkeys(sittings["name"]))
     keys = list(dict.fromkeys(zip(sittings["date"], sittings["form"], strict=True)))
     k = max(len(keys), 1)
     fig = Figure(

@@ -21,7 +21,7 @@ from ppskit.db import read_connection
 from ppskit.framework import load_framework
 from ppskit.ledger.api import certificate_events_frame
 from ppskit.ledger.tables import hours_entries, hours_events
-from ppskit.policies import Policy, load_policy
+from ppskit.policies import DEFAULT_PROFILE, Policy, load_policy
 from ppskit.status import (
     STAGES,
     SeriesState,
@@ -197,16 +197,34 @@ def _policy_column(snapshot: Snapshot, ids: pd.Series) -> pd.Series:
     return ids.map(profiles).fillna("ca-ppss")
 
 
+def _report_sections(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """(section id, label) rows for the pass-rate table: the default profile's sections,
+    then those of other profiles the cohort's trainees have; a single ``total`` score is
+    not a section pass rate and is left out."""
+    pids = [DEFAULT_PROFILE]
+    if not snapshot.status.empty:
+        pids += sorted({p for p in snapshot.status["profile"].fillna("") if p} - {DEFAULT_PROFILE})
+    rows: dict[str, str] = {}
+    for pid in pids:
+        policy = load_policy(pid)
+        for sid in policy.sections:
+            if sid != "total" and sid not in rows:
+                rows[sid] = policy.section_label(sid)
+    return list(rows.items())
+
+
 def section_pass_rates(snapshot: Snapshot) -> pd.DataFrame:
-    """Per exam section: trainees who sat it, how many passed at the first attempt and
-    at all, and the mean of every score (pass marks come from each trainee's profile)."""
-    fw = load_framework()
+    """Per exam section (the profiles' own sections): trainees who sat it, how many
+    passed at the first attempt and at all, and the mean of every score (pass marks come
+    from each trainee's profile)."""
     cols = ["section", "name", "sat", "passed_first", "passed", "first_pct", "pass_pct", "mean"]
+    sections = _report_sections(snapshot)
     ex = snapshot.exams
     if ex.empty:
-        rows = [(d.id, d.name, 0, 0, 0, np.nan, np.nan, np.nan) for d in fw.domains]
+        rows = [(sid, name, 0, 0, 0, np.nan, np.nan, np.nan) for sid, name in sections]
         return pd.DataFrame(rows, columns=cols)
-    ex = ex[ex["section"].isin(fw.domain_ids)].sort_values(["trainee_id", "section", "date"])
+    ids = [sid for sid, _ in sections]
+    ex = ex[ex["section"].isin(ids)].sort_values(["trainee_id", "section", "date"])
     marks = _policy_column(snapshot, ex["trainee_id"]).map(
         lambda p: load_policy(p).exam.section_pass_pct
     )
@@ -219,20 +237,20 @@ def section_pass_rates(snapshot: Snapshot) -> pd.DataFrame:
     )
     means = ex.groupby("section")["score_pct"].mean()
     out = []
-    for d in fw.domains:
-        sat = int(agg["sat"].get(d.id, 0))
-        first = int(agg["passed_first"].get(d.id, 0))
-        passed = int(agg["passed"].get(d.id, 0))
+    for sid, name in sections:
+        sat = int(agg["sat"].get(sid, 0))
+        first = int(agg["passed_first"].get(sid, 0))
+        passed = int(agg["passed"].get(sid, 0))
         out.append(
             (
-                d.id,
-                d.name,
+                sid,
+                name,
                 sat,
                 first,
                 passed,
                 100.0 * first / sat if sat else np.nan,
                 100.0 * passed / sat if sat else np.nan,
-                float(means.get(d.id, np.nan)),
+                float(means.get(sid, np.nan)),
             )
         )
     return pd.DataFrame(out, columns=cols)
@@ -333,7 +351,7 @@ def trainee_report(snapshot: Snapshot, trainee_id: str) -> TraineeReport:
 
     ex = snapshot.exams
     ex = ex[ex["trainee_id"] == trainee_id] if not ex.empty else ex
-    names = {d.id: d.name for d in fw.domains}
+    names = {sid: policy.section_label(sid) for sid in policy.sections}
     if ex.empty:
         sittings = pd.DataFrame(columns=["date", "form", "section", "name", "score_pct", "passed"])
     else:
@@ -343,7 +361,7 @@ def trainee_report(snapshot: Snapshot, trainee_id: str) -> TraineeReport:
         )[["date", "form", "section", "name", "score_pct", "passed"]]
     states = evaluate_series(
         ex[["trainee_id", "date", "form", "section", "score_pct"]] if not ex.empty else ex,
-        fw.domain_ids,
+        policy.sections,
         policy,
         snapshot.as_of,
     )

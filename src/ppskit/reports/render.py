@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ppskit.framework import load_framework
+from ppskit.policies import load_policy
 from ppskit.reports import charts
 from ppskit.reports.data import (
     CohortReport,
@@ -78,9 +79,9 @@ def page(title: str, body: str) -> str:
 # --------------------------------------------------------------------------- trainee
 
 
-def exam_sentence(series) -> str:  # noqa: ANN001
-    """The exam series in plain words, with section names rather than ids."""
-    names = {d.id: d.name for d in load_framework().domains}
+def exam_sentence(series, policy=None) -> str:  # noqa: ANN001
+    """The exam series in plain words, with the profile's section names rather than ids."""
+    policy = policy or load_policy()
     n = series.sittings
     if series.exam == "passed":
         return (
@@ -88,7 +89,7 @@ def exam_sentence(series) -> str:  # noqa: ANN001
             f"after {n} sitting{'s' if n != 1 else ''} in this series."
         )
     if series.exam == "retake-open":
-        failed = ", ".join(names.get(x, x) for x in series.failed_sections)
+        failed = ", ".join(policy.section_label(x) for x in series.failed_sections)
         return (
             f"Sections still to pass: {failed}. Retake them by {_day(series.retake_by)} "
             f"(sitting {n + 1} of {series.max_sittings}); a retake uses another form."
@@ -133,13 +134,14 @@ def trainee_html(rep: TraineeReport, dpi: int = 110) -> str:
                 strict=True,
             )
         }
-        for d in load_framework().domains:
+        # The trainee's profile's sections, in its order, by its labels.
+        for sid in p.sections:
             cells = []
             for day, form in keys:
-                hit = by.get((day, form, d.id))
+                hit = by.get((day, form, sid))
                 cells.append({"score": _num(hit[0]), "passed": bool(hit[1])} if hit else None)
             if any(cells):
-                rows.append({"name": d.name, "cells": cells})
+                rows.append({"name": p.section_label(sid), "cells": cells})
         pics["scores"] = charts.to_data_uri(
             charts.section_scores_chart(sit, p.exam.section_pass_pct), dpi
         )
@@ -191,7 +193,7 @@ def trainee_html(rep: TraineeReport, dpi: int = 110) -> str:
             missing=missing,
             hours=hours,
             charts=pics,
-            series_message=exam_sentence(rep.series),
+            series_message=exam_sentence(rep.series, p),
             sitting_keys=[f"{d} (form {f})" for d, f in keys],
             sittings=rows,
             pass_pct=_num(p.exam.section_pass_pct),
