@@ -205,7 +205,9 @@ def test_voila_dashboard_shows_cohort_and_transcript(page, demo_course, tmp_path
         expect(transcript.get_by_text("Transcript: Dana Nguyen")).to_be_visible()
         expect(transcript.locator('img[alt="Core training hours by domain"]')).to_be_visible()
         expect(
-            transcript.get_by_text("Sections still to pass: Engaging families, Professional practice")
+            transcript.get_by_text(
+                "Sections still to pass: Engaging families, Professional practice"
+            )
         ).to_be_visible()
         screenshot(page, "dashboard-transcript.png")
     print(f"dashboard first paint: {first_paint:.2f} s")
