@@ -13,6 +13,7 @@ from fixtures.exam.support import FIXTURE_ASSESSMENTS
 from ppskit.exam import runtime
 from ppskit.exam.bank import load_bank
 from ppskit.exam.build import dumps_notebook, sitting_notebook
+from ppskit.policies import load_policy
 
 
 @pytest.fixture(scope="module")
@@ -85,16 +86,20 @@ def test_runtime_imports_only_the_standard_library() -> None:
 def test_sitting_notebook_layout(bank) -> None:  # noqa: ANN001
     nb = sitting_notebook(bank, "B", assignment="exam-B", title="Form B")
     man = nb["metadata"]["ppskit"]
-    assert man["form"] == "B" and man["sections"] == bank.blueprint.section_order
-    assert [i["id"] for i in man["items"]] == [i.id for i in bank.form_items("B")]
+    ca = load_policy("ca-ppss")
+    # The profile's sections in its order, each holding its domains' items.
+    assert man["form"] == "B" and man["sections"] == ca.sections and man["profile"] == "ca-ppss"
+    grouped = [i.id for s in ca.sections for i in bank.form_items("B", ca.section_domains[s])]
+    assert [i["id"] for i in man["items"]] == grouped
+    assert all(ca.section_of(i["domain"]) == i["section"] for i in man["items"])
     ids = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]]
     assert len(ids) == len(set(ids))
     graded = [c for c in nb["cells"] if c["metadata"]["nbgrader"]["grade"]]
-    # Every graded cell is an item: grade id = item id = "<section>-<form><n>".
+    # Every graded cell is an item: grade id = item id = "<domain>-<form><n>".
     graded_ids = [c["metadata"]["nbgrader"]["grade_id"] for c in graded]
     assert graded_ids == [i["id"] for i in man["items"]]
-    for gid in graded_ids:
-        assert any(gid.startswith(s + "-") for s in man["sections"])
+    for gid, item in zip(graded_ids, man["items"], strict=True):
+        assert gid.startswith(item["domain"] + "-")
     first = man["items"][0]["id"]
     cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in nb["cells"]}
     assert cells[f"{first}-answer"]["source"].endswith('answer_1 = "_"')
@@ -112,12 +117,14 @@ def test_sitting_notebook_layout(bank) -> None:  # noqa: ANN001
 
 
 def test_a_retake_holds_only_the_requested_sections(bank) -> None:  # noqa: ANN001
-    nb = sitting_notebook(
-        bank, "C", assignment="retake-x-1", title="Retake", sections=["self-care", "culture"]
-    )
+    ca = load_policy("ca-ppss")
+    wanted = ["safety-and-wellbeing", "engaging-families"]
+    nb = sitting_notebook(bank, "C", assignment="retake-x-1", title="Retake", sections=wanted)
     man = nb["metadata"]["ppskit"]
-    assert man["sections"] == ["culture", "self-care"]  # framework order
-    assert {i["section"] for i in man["items"]} == {"culture", "self-care"}
+    assert man["sections"] == ["engaging-families", "safety-and-wellbeing"]  # profile order
+    assert {i["section"] for i in man["items"]} == set(wanted)
+    # A failed section comes back whole: every one of its domains.
+    assert {i["domain"] for i in man["items"]} == {d for s in wanted for d in ca.section_domains[s]}
     assert all(i["id"].split("-")[-1].startswith("c") for i in man["items"])
     assert man["items"][0]["question"] == 1
 
