@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixtures.exam.support import REPO, make_course, real_bank_ready
+from fixtures.exam.support import REPO, make_course
 
 from ppskit.exam.bank import load_bank
 from ppskit.exam.build import build, dumps_notebook, sitting_notebook
 from ppskit.exam.course import full_assignment
 from ppskit.exam.integrity import scan_release, secrets
-
-pytestmark = pytest.mark.skipif(not real_bank_ready(), reason="item bank not complete yet")
 
 
 def _forms() -> list[str]:

@@ -116,7 +116,7 @@ class DecisionReport:
             if self.total_cut is not None
             else "every section at or above its cut"
         )
-        lines = [f"Scoring rule: {rule}.", "section                      items  cut   KR-20  SEM"]
+        lines = [f"Scoring rule: {rule}.", "section                     points  cut   KR-20  SEM"]
         for s in self.sections:
             cut = s.floor if self.total_cut is not None else s.cut
             lines.append(
@@ -125,7 +125,8 @@ class DecisionReport:
             )
         total = sum(s.items for s in self.sections)
         lines += [
-            f"Whole exam: {total} autograded items, projected KR-20 "
+            f"Whole exam: {total} score points (a scenario's points count as items), "
+            "projected KR-20 "
             f"{projected_kr20(total):.2f} (Spearman-Brown from a {REFERENCE_ITEMS}-item exam "
             f"with KR-20 {REFERENCE_KR20}).",
             f"P(pass one sitting | true p = 0.85) = {self.competent:.3f} "
