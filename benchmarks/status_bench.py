@@ -31,7 +31,7 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
     """Create the schema through ppskit, then bulk-insert synthetic rows."""
     from ppskit.db import get_engine
     from ppskit.framework import load_framework
-    from ppskit.policies import available_profiles, declared_facts
+    from ppskit.policies import available_profiles, declared_facts, load_policy
 
     get_engine(f"sqlite:///{path}").dispose()
     domains = load_framework().domain_ids
@@ -106,9 +106,9 @@ def build(path: Path, n_trainees: int, n_rows: int, seed: int = 7) -> None:
         print(f"  ... {written:,} ledger rows", file=sys.stderr)
     # Exams for a third of the trainees, certificates for a tenth.
     exam_rows = []
+    sections = {p: load_policy(p).sections for p in profiles}  # the ids each profile scores
     for i in range(0, n_trainees, 3):
-        single = profiles[i % len(profiles)] != "ca-ppss"
-        for k, s in enumerate(["total"] if single else domains):
+        for k, s in enumerate(sections[profiles[i % len(profiles)]]):
             exam_rows.append(
                 (
                     ids[i],
