@@ -147,3 +147,23 @@ def test_real_bank_passages_are_exact_phrases_of_their_seed() -> None:
         if norm(item.source.passage) not in seeds[item.source.seed]
     ]
     assert missing == []
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed documents not available")
+def test_real_bank_keys_cannot_be_guessed_from_wording() -> None:
+    from ppskit.exam.lint import MAX_SOLVER_SCORE, lint_bank
+
+    report = lint_bank(load_bank(REPO / "assessments"), SEEDS)
+    assert report.problems == [], report.summary()
+    assert report.items == 360  # 3 forms x 12 domains x 10
+    assert all(score <= MAX_SOLVER_SCORE for score, _ in report.solver.values())
+
+
+def test_real_bank_tests_seeds_001_and_004_on_every_form() -> None:
+    bank = load_bank(REPO / "assessments")
+    for form in bank.blueprint.forms:
+        seeds = [i.source.seed for i in bank.form_items(form)]
+        assert seeds.count("001") >= 3, form  # roles by service intensity
+        assert seeds.count("004") >= 5, (
+            form
+        )  # CPS-P admission, stay, discharge, family, supervision
