@@ -417,6 +417,8 @@ def _validate(model: type[BaseModel], line: int, raw: dict, errors: list[RowErro
                 msg = f"{column} is required"
             elif e["type"] == "string_pattern_mismatch":
                 msg = f"'{shown(raw.get(column))}' is not in the expected form"
+            elif e["type"] == "string_too_long":
+                msg = f"is longer than {e['ctx']['max_length']:,} characters"
             errors.append(RowError(line, column, msg))
         return None
 

@@ -42,7 +42,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ppskit.exam.bank import Bank, load_bank
-from ppskit.imports import ImportRejected, RowError, read_csv
+from ppskit.imports import ImportRejected, RowError, _parse_rows, read_csv
 from ppskit.records import shown
 
 RATING_COLUMNS = ("judge", "item_id", "rating")
@@ -117,19 +117,6 @@ class RatingRow(BaseModel):
         return int(text)
 
 
-def _row_errors(line: int, err: ValidationError) -> list[RowError]:
-    out = []
-    for e in err.errors():
-        column = str(e["loc"][0]) if e["loc"] else ""
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "string_too_long":
-            msg = f"is longer than {_JUDGE_MAX} characters"
-        elif e["type"] == "missing":
-            msg = f"{column} is required"
-        out.append(RowError(line, column, msg))
-    return out
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -158,14 +145,10 @@ def _item_index(bank: Bank) -> dict[str, tuple[str, str, int]]:
 
 def parse_rows(rows: list[tuple[int, dict]]) -> tuple[pd.DataFrame, list[RowError]]:
     """Validate each row's shape; the frame holds the rows that passed (with ``line``)."""
-    records, errors = [], []
-    for line, raw in rows:
-        try:
-            row = RatingRow.model_validate(raw)
-        except ValidationError as err:
-            errors += _row_errors(line, err)
-            continue
-        records.append({"line": line, **row.model_dump()})
+    errors: list[RowError] = []
+    records = [
+        {"line": line, **row.model_dump()} for line, row in _parse_rows(RatingRow, rows, errors)
+    ]
     frame = pd.DataFrame(records, columns=["line", "judge", "item_id", "rating", "round"])
     return frame, errors
 
