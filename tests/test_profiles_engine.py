@@ -188,3 +188,18 @@ def test_exam_sections_and_specializations_follow_each_trainees_profile(db, tmp_
         _hours(db, tmp_path, hours)
     ok = [["PC1", "2025-01-10", 8, "specialization", "parent-caregiver", "session", "yes", ""]]
     assert _hours(db, tmp_path, ok).written == 1
+
+
+def test_facts_rows_get_the_same_checks_as_every_import(db, tmp_path):
+    _trainee(db, tmp_path, "calmhsa-pss-pc", "T1")
+    rows = [
+        ["t1", "2025-01-10", "code-of-ethics", "yes", ""],
+        ["T1", "2025-01-10", "x" * 65, "yes", ""],
+        ["T1", "2025-01-11", "code-of-ethics", "yes", "n" * 2001],
+    ]
+    with pytest.raises(ImportRejected) as exc:
+        _facts(db, tmp_path, rows)
+    msgs = {(e.line, e.column): e.message for e in exc.value.errors}
+    assert "did you mean 'T1'?" in msgs[(2, "trainee_id")]
+    assert "longer than 64" in msgs[(3, "fact")]  # a row report, not a database error
+    assert "longer than 2,000" in msgs[(4, "note")]

@@ -12,47 +12,22 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from pydantic import field_validator
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from ppskit.db import write_transaction
-from ppskit.imports import ImportOutcome, ImportRejected, RowError, _parse_rows, read_csv
-from ppskit.ledger.tables import facts, trainees
+from ppskit.imports import (
+    ImportOutcome,
+    ImportRejected,
+    RowError,
+    _parse_rows,
+    _Registry,
+    read_csv,
+)
+from ppskit.ledger.tables import facts
 from ppskit.policies import declared_facts
-from ppskit.records import _required_text, _Row, parse_date, parse_yes_no
+from ppskit.records import FACT_COLUMNS, FactRow
 
-
-class FactRow(_Row):
-    """``trainee_id,date,fact,value,note`` — one dated yes/no fact."""
-
-    trainee_id: str
-    date: date
-    fact: str
-    value: bool
-    note: str = ""
-
-    @field_validator("trainee_id", "fact", mode="before")
-    @classmethod
-    def _text(cls, v: object, info) -> str:  # noqa: ANN001
-        return _required_text(v, info.field_name.replace("_", " "))
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date(cls, v: object) -> date:
-        return parse_date(v)
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _value(cls, v: object) -> bool:
-        return parse_yes_no(v)
-
-    @field_validator("note", mode="before")
-    @classmethod
-    def _note(cls, v: object) -> str:
-        return str(v if v is not None else "").strip()
-
-
-FACT_COLUMNS = list(FactRow.model_fields)
+__all__ = ["FACT_COLUMNS", "FactRow", "import_facts", "write_facts"]
 
 
 def write_facts(
@@ -70,15 +45,13 @@ def write_facts(
     errors: list[RowError] = []
     parsed = _parse_rows(FactRow, rows, errors)
     with write_transaction(db) as conn:
-        wanted = sorted({r.trainee_id for _, r in parsed})
-        known = set()
-        for i in range(0, len(wanted), 500):
-            q = select(trainees.c.trainee_id).where(trainees.c.trainee_id.in_(wanted[i : i + 500]))
-            known.update(conn.execute(q).scalars())
+        # The same look-up as every import: an id in another case gets a "did you mean".
+        registry = _Registry(conn)
+        registry.load(r.trainee_id for _, r in parsed)
         seen: dict[tuple, int] = {}
         for lineno, r in parsed:
-            if r.trainee_id not in known:
-                errors.append(RowError(lineno, "trainee_id", f"unknown trainee '{r.trainee_id}'"))
+            if registry.get(r.trainee_id) is None:
+                errors.append(RowError(lineno, "trainee_id", registry.unknown(r.trainee_id, "")))
             if r.fact not in known_facts:
                 errors.append(
                     RowError(

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ppskit.ledger.tables import exam_results, hours_entries, trainees
+from ppskit.ledger.tables import exam_results, facts, hours_entries, trainees
 
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n"}
@@ -37,6 +37,7 @@ PROFILE_MAX = trainees.c.profile.type.length
 TOPIC_MAX = hours_entries.c.topic.type.length
 FORM_MAX = exam_results.c.form.type.length
 SECTION_MAX = exam_results.c.section.type.length
+FACT_MAX = facts.c.fact.type.length
 RECORDED_BY_MAX = hours_entries.c.recorded_by.type.length
 
 
@@ -283,11 +284,47 @@ class ExamRow(_Row):
         return score
 
 
+class FactRow(_Row):
+    """``trainee_id,date,fact,value,note`` — one dated yes/no fact a profile's rules read."""
+
+    trainee_id: str
+    date: date
+    fact: str
+    value: bool
+    note: str = ""
+
+    @field_validator("trainee_id", mode="before")
+    @classmethod
+    def _id(cls, v: object) -> str:
+        return check_length(_required_text(v, "trainee id"), TRAINEE_ID_MAX, "trainee id")
+
+    @field_validator("fact", mode="before")
+    @classmethod
+    def _fact(cls, v: object) -> str:
+        return check_length(_required_text(v, "fact"), FACT_MAX, "fact")
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, v: object) -> date:
+        return parse_date(v)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, v: object) -> bool:
+        return parse_yes_no(v)
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _note(cls, v: object) -> str:
+        return _optional_text(v, "note", TEXT_MAX_CHARS)
+
+
 TRAINEE_OPTIONAL_COLUMNS = ["enrolled_on"]
 """Columns a trainees file may add at the end; files without them stay valid."""
 TRAINEE_COLUMNS = [c for c in TraineeRow.model_fields if c not in TRAINEE_OPTIONAL_COLUMNS]
 HOURS_COLUMNS = list(HoursRow.model_fields)
 EXAM_COLUMNS = list(ExamRow.model_fields)
+FACT_COLUMNS = list(FactRow.model_fields)
 
 _YES_NO = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}
 
