@@ -470,13 +470,3 @@ def load_policy(profile: str | None = None) -> Policy:
 def declared_facts() -> set[str]:
     """Every fact id some packaged profile declares (what ``ppskit facts import`` accepts)."""
     return {f for p in available_profiles() for f in load_policy(p).facts}
-
-
-def declared_specializations() -> set[str]:
-    """Every specialization id some packaged profile declares."""
-    return {s for p in available_profiles() for s in load_policy(p).specializations}
-
-
-def declared_sections() -> set[str]:
-    """Every exam section id some packaged profile uses."""
-    return {s for p in available_profiles() for s in load_policy(p).sections}
