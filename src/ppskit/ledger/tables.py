@@ -26,6 +26,8 @@ LEDGER_TABLES = (
     "cert_events",
     "exercise_progress",
     "facts",
+    "sitting_events",
+    "accommodations",
 )
 
 trainees = Table(
@@ -85,6 +87,9 @@ exam_results = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     # Set when this row corrects a score already recorded for the sitting (why, kept).
     Column("correction_reason", Text, nullable=False, server_default=""),
+    # The pass mark this section score is judged against when its form has its own
+    # standard-setting cut (null: the profile's pass mark).
+    Column("cut_pct", Float, nullable=True),
 )
 
 cert_events = Table(
@@ -120,6 +125,36 @@ facts = Table(
     Column("fact", String(64), nullable=False),
     Column("value", Boolean, nullable=False),
     Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# What happened to a handed-in sitting before (or instead of) its scores reached
+# exam_results: held-pending, held-flagged, accepted, rejected, recorded, refused.
+sitting_events = Table(
+    "sitting_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("assignment", String(100), nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("handed_in_at", DateTime(timezone=True), nullable=False),
+    Column("event", String(20), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Extra exam time granted to a trainee (percent of the standard time); the latest row
+# on or before a date holds.
+accommodations = Table(
+    "accommodations",
+    metadata,
+    Column("accommodation_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("granted_on", Date, nullable=False),
+    Column("extra_time_pct", Float, nullable=False),
+    Column("reason", Text, nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -171,6 +171,11 @@ class ExamRules(_Strict):
     items: Param[int] | None = None
     minutes: Param[int] | None = None
     delivery: str = ""
+    # What a trainee's feedback page shows: ``sections`` (section scores, pass/fail and
+    # study pointers) or ``items`` (also each question right or wrong). Item-level
+    # feedback turns feedback pages into answer keys for a bank that is reused, so a
+    # certification exam keeps the default.
+    feedback: Literal["sections", "items"] = "sections"
 
     @model_validator(mode="after")
     def _grouping_covers_framework(self) -> ExamRules:
