@@ -33,6 +33,11 @@ c.CourseDirectory.root = _root
 c.CourseDirectory.course_id = "ppss"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_root, "gradebook", "nbgrader.db")
 
+# The hidden tests look keys up in the trainer's key file (written by `ppskit exam
+# build`); nbgrader's grading kernels inherit this process's environment. Set here, so
+# the formgrader and the nbgrader command grade exactly as `ppskit exam grade` does.
+os.environ["PPSKIT_EXAM_KEYS"] = os.path.join(_root, "gradebook", "exam", "keys.json")
+
 # Answer boxes: the empty solution region of a multiple-choice answer cell becomes this
 # hint; a written answer's box shows the text stub.
 c.ClearSolutions.code_stub = {"python": "# Type one letter between the quotes: A, B, C or D."}

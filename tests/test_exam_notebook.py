@@ -53,24 +53,42 @@ def test_check_says_at_once_whether_the_answer_is_well_formed(value, expected) -
     assert "Traceback" not in text
 
 
-def test_hidden_test_compares_hashes_not_letters() -> None:
-    digest = runtime.answer_digest("culture-a1", "C")
-    assert len(digest) == 16
+def test_hidden_test_reads_the_key_from_the_trainers_file(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"culture-a1": "C"}))
+    monkeypatch.setenv(runtime.KEYS_ENV, str(keys))
     ok = {"grade_answer": runtime.grade_answer, "answer_3": " c"}
-    exec(f'grade_answer("answer_3", "culture-a1", "{digest}")', ok)  # noqa: S102
+    exec('grade_answer("answer_3", "culture-a1")', ok)  # noqa: S102
     for wrong in ("B", "_", "", "CC"):
         with pytest.raises(AssertionError):
             exec(  # noqa: S102
-                f'grade_answer("answer_3", "culture-a1", "{digest}")',
+                'grade_answer("answer_3", "culture-a1")',
                 {"grade_answer": runtime.grade_answer, "answer_3": wrong},
             )
     with pytest.raises(AssertionError):  # no answer at all
-        exec(  # noqa: S102
-            f'grade_answer("answer_3", "culture-a1", "{digest}")',
-            {"grade_answer": runtime.grade_answer},
-        )
-    # The same letter on another item has another hash.
-    assert runtime.answer_digest("culture-a2", "C") != digest
+        exec('grade_answer("answer_3", "culture-a1")', {"grade_answer": runtime.grade_answer})  # noqa: S102
+    # Without the trainer's file (a trainee's kernel) grading stops instead of scoring.
+    monkeypatch.delenv(runtime.KEYS_ENV)
+    with pytest.raises(runtime.KeysUnavailable):
+        exec('grade_answer("answer_3", "culture-a1")', ok)  # noqa: S102
+
+
+def test_no_notebook_holds_a_key_or_anything_derived_from_one() -> None:
+    import re
+
+    bank = load_bank(FIXTURE_ASSESSMENTS)
+    nb = sitting_notebook(bank, "A", assignment="exam-A", title="t", policy=load_policy("ca-ppss"))
+    hidden = [
+        line
+        for cell in nb["cells"]
+        if "BEGIN HIDDEN TESTS" in cell["source"]
+        for line in cell["source"].split("### BEGIN HIDDEN TESTS\n")[1].splitlines()
+        if "END HIDDEN" not in line
+    ]
+    assert len(hidden) == sum(1 for i in nb["metadata"]["ppskit"]["items"] if i["type"] == "mc")
+    # Every hidden test names the question and the item, nothing else: no letter, no hash.
+    call = re.compile(r'^grade_answer\("answer_[0-9]+", "[a-z0-9-]+"\)$')
+    assert all(call.match(line) for line in hidden), hidden[:3]
 
 
 def test_runtime_imports_only_the_standard_library() -> None:
@@ -106,7 +124,7 @@ def test_sitting_notebook_layout(bank) -> None:  # noqa: ANN001
     test = cells[first]["source"]
     assert test.startswith('check("answer_1")\n### BEGIN HIDDEN TESTS')
     key = bank.item(first).key
-    assert runtime.answer_digest(first, key) in test and f'"{key}"' not in test
+    assert f'grade_answer("answer_1", "{first}")' in test and f'"{key}"' not in test
     scenario = next(i for i in bank.form_items("B") if i.type == "scenario")
     assert cells[scenario.id]["cell_type"] == "markdown"
     assert cells[scenario.id]["metadata"]["nbgrader"]["solution"] is True

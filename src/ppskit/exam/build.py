@@ -13,8 +13,9 @@ A multiple-choice item is three cells:
 * the answer box, an nbgrader solution cell the trainee edits: ``answer_7 = "_"``;
 * a locked autograded cell that runs ``check("answer_7")`` (visible: says at once
   whether the answer is a letter A-D) and, inside ``BEGIN/END HIDDEN TESTS``, the
-  hidden test comparing a hash of the answer with the hash of the key. nbgrader strips
-  the hidden test from ``release/``, so the release holds no test and no key.
+  hidden test ``grade_answer("answer_7", "<item id>")``, which looks the key up in the
+  trainer's key file (``gradebook/exam/keys.json``, see ``runtime.py``) while nbgrader
+  grades. nbgrader strips the hidden test from ``release/``; no notebook holds a key.
 
 A scenario item is the question (locked markdown) and a manually graded markdown
 answer cell whose source version holds the model answer and rubric; nbgrader replaces
@@ -33,7 +34,6 @@ from pathlib import Path
 from ppskit.exam.bank import Bank, MCItem, ScenarioItem, load_bank
 from ppskit.exam.course import Course, failure_summary, full_assignment, run_converter
 from ppskit.exam.integrity import scan_release
-from ppskit.exam.runtime import answer_digest
 from ppskit.framework import load_framework
 from ppskit.policies import Policy, load_policy
 
@@ -113,11 +113,10 @@ def _mc_cells(item: MCItem, number: int) -> list[dict]:
     # The solution region is empty: nbgrader puts its code stub (the typing hint set
     # in nbgrader_config.py) there, above the blank answer line.
     answer = f'### BEGIN SOLUTION\n### END SOLUTION\n{var} = "_"'
-    digest = answer_digest(item.id, item.key)
     test = (
         f'check("{var}")\n'
         "### BEGIN HIDDEN TESTS\n"
-        f'grade_answer("{var}", "{item.id}", "{digest}")\n'
+        f'grade_answer("{var}", "{item.id}")\n'
         "### END HIDDEN TESTS"
     )
     return [
@@ -180,8 +179,12 @@ def _intro(title: str, sections: list[str], policy: Policy, extra: str) -> str:
     )
 
 
+# The first two lines keep files handed in beside the notebook (a folder named ppskit,
+# say) from standing in for the exam's code while nbgrader grades it.
 SETUP = (
     "# Run this cell first: click in it, then press Shift+Enter.\n"
+    "import os, sys\n"
+    'sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]\n'
     "from ppskit.exam.runtime import A, B, C, D, check, grade_answer, setup\n"
     "\n"
     "setup()"
@@ -276,6 +279,49 @@ def _sections_of(bank: Bank, policy: Policy) -> dict[str, list[str]]:
     return out
 
 
+def keys_path(course: Course) -> Path:
+    """The trainer's key file the hidden tests read while nbgrader grades."""
+    return course.state_dir / "keys.json"
+
+
+def write_keys(course: Course, bank: Bank) -> Path:
+    """Write every multiple-choice item's key to :func:`keys_path`, readable by the
+    trainer only (mode 0600), replacing the old file in one step."""
+    import os
+    import tempfile
+
+    path = keys_path(course)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = {i.id: i.key for i in bank.items if i.type == "mc"}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keys-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp creates it 0600
+            json.dump(keys, fh, indent=0, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def missing_keys(course: Course, assignments: list[str]) -> list[str]:
+    """Items of these assignments' source notebooks that the key file lacks (all of
+    them when there is no key file)."""
+    path = keys_path(course)
+    try:
+        keys = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        keys = {}
+    out = []
+    for assignment in assignments:
+        try:
+            items = manifest(course.notebook("source", assignment)).get("items", [])
+        except (OSError, ValueError, KeyError):
+            continue  # not a sitting ppskit built: it has no keys to look up
+        out += [i["id"] for i in items if i.get("type") == "mc" and i["id"] not in keys]
+    return out
+
+
 def dumps_notebook(nb: dict) -> str:
     """Serialise a notebook exactly as nbformat (and so nbgrader) writes one."""
     import nbformat
@@ -328,6 +374,7 @@ def build(course: Course | None = None) -> BuildReport:
     """
     course = course or Course.find()
     bank = load_bank(course.assessments)
+    write_keys(course, bank)
     report = BuildReport(items=len(bank.items))
     planned: dict[str, str] = {}
     for form in bank.blueprint.forms:

@@ -183,6 +183,18 @@ def _check_assignments(course: Course, assignments: set[str]) -> None:
                 ) from None
 
 
+def _check_keys(course: Course, assignments: set[str]) -> None:
+    from ppskit.exam.build import keys_path, missing_keys
+
+    missing = missing_keys(course, sorted(assignments))
+    if missing:
+        raise GradeError(
+            f"The key file {keys_path(course)} lacks the keys of {len(missing)} "
+            f"question(s) (first: {missing[0]}): run `ppskit exam build` on this course "
+            "first. Nothing was graded."
+        )
+
+
 class GradeError(RuntimeError):
     """Grading could not start; the message says why."""
 
@@ -231,6 +243,7 @@ def grade(
     from ppskit.exam.course import nbgrader_config
 
     _check_assignments(course, {a for _, a in pending})
+    _check_keys(course, {a for _, a in pending})
     _enable_wal(course)
     config = nbgrader_config(course)
     course.state_dir.mkdir(parents=True, exist_ok=True)

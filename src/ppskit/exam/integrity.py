@@ -1,8 +1,7 @@
 """What must never reach a trainee, and a scanner that proves it didn't.
 
 The secrets of a bank are: every hidden-test line of the source notebooks (and the
-hidden-test markers), every key (in the hashed form the hidden tests use, and as the
-item's key-and-rationale text), every rationale sentence, every scenario's model answer
+hidden-test markers), every rationale sentence (it explains the key), every scenario's model answer
 and rubric criterion. :func:`scan_release` and :func:`scan_feedback` look for them in
 the trainee-facing files; ``build`` and ``feedback`` refuse to keep a file with a hit.
 """
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ppskit.exam.bank import Bank
-from ppskit.exam.runtime import answer_digest
 
 MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION")
 _MIN_SENTENCE = 25  # shorter fragments ("Not quite.") are not distinctive enough to scan for
@@ -61,7 +59,6 @@ def secrets(bank: Bank, source_notebooks: list[Path] = ()) -> list[Secret]:
     out = [Secret("hidden-test marker", _norm(m)) for m in MARKERS]
     for item in bank.items:
         if item.type == "mc":
-            out.append(Secret(f"{item.id} key (hashed)", answer_digest(item.id, item.key)))
             out += [Secret(f"{item.id} rationale", s) for s in _sentences(item.rationale)]
         else:
             out += [Secret(f"{item.id} model answer", s) for s in _sentences(item.model_answer)]

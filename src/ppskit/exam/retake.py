@@ -18,7 +18,13 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from ppskit.exam.bank import load_bank
-from ppskit.exam.build import BuildError, dumps_notebook, release_assignment, sitting_notebook
+from ppskit.exam.build import (
+    BuildError,
+    dumps_notebook,
+    release_assignment,
+    sitting_notebook,
+    write_keys,
+)
 from ppskit.exam.course import Course, full_assignment, retake_assignment
 
 
@@ -146,6 +152,7 @@ def prepare_retake(
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    write_keys(course, bank)  # the grader needs the keys of the unseen form's items
     try:
         release_assignment(course, assignment)
     except BuildError as exc:

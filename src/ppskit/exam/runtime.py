@@ -3,15 +3,20 @@
 A trainee's answer cell holds one line, ``answer_7 = "B"``; the locked cell under it
 calls :func:`check`, which says at once, in plain words, whether the answer is one of
 the letters A-D. During autograding the same locked cell also runs a hidden test,
-:func:`grade_answer`, which compares a salted hash of the answer with the stored hash
-of the key, so the key letter itself never appears in any notebook.
+:func:`grade_answer`, which looks the item's key up in the trainer's key file. The
+notebook itself names only the item: no key, and nothing a key could be derived from,
+is in any notebook, release or feedback page. The key file
+(``gradebook/exam/keys.json``, written by ``ppskit exam build``, readable by the
+trainer only) is found through ``PPSKIT_EXAM_KEYS``, which the course's
+``nbgrader_config.py`` sets in the grading process; a trainee's kernel has no such
+file, and files handed in with a notebook cannot change a grader's environment.
 
 Standard library only: this module is imported by the exam's first cell.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import sys
 
@@ -23,10 +28,27 @@ BLANK = "_"
 A, B, C, D = LETTERS
 
 
-def answer_digest(item_id: str, letter: str) -> str:
-    """The hash stored in the hidden test for an item's key (first 16 hex digits)."""
-    text = f"ppskit-exam:{item_id}:{letter.strip().upper()}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+KEYS_ENV = "PPSKIT_EXAM_KEYS"
+_keys_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+class KeysUnavailable(RuntimeError):
+    """The grader has no key file: grading must stop, not score every answer wrong."""
+
+
+def _keys() -> dict[str, str]:
+    path = os.environ.get(KEYS_ENV, "")
+    if not path:
+        raise KeysUnavailable(f"{KEYS_ENV} is not set: grade with the course's nbgrader_config.py")
+    try:
+        stamp = os.stat(path).st_mtime
+        cached = _keys_cache.get(path)
+        if cached is None or cached[0] != stamp:
+            with open(path, encoding="utf-8") as fh:
+                _keys_cache[path] = (stamp, json.load(fh))
+    except (OSError, ValueError) as exc:
+        raise KeysUnavailable(f"the key file {path} cannot be read ({exc})") from None
+    return _keys_cache[path][1]
 
 
 def normalize(value: object) -> str | None:
@@ -76,10 +98,12 @@ def check(name: str) -> None:
         )
 
 
-def grade_answer(name: str, item_id: str, digest: str) -> None:
+def grade_answer(name: str, item_id: str) -> None:
     """Hidden test: fail (raise) unless the answer in ``name`` is the item's key."""
-    letter = normalize(_lookup(name))
-    if letter is None or answer_digest(item_id, letter) != digest:
+    key = _keys().get(item_id)
+    if key is None:
+        raise KeysUnavailable(f"no key for {item_id} in {os.environ.get(KEYS_ENV)}")
+    if normalize(_lookup(name)) != key:
         raise AssertionError(f"question {_number(name)}: not the keyed answer")
 
 
