@@ -59,7 +59,10 @@ class Tighten:
         changed = []
         for top in self.paths:
             for path in _walk(top):
-                mode = stat.S_IMODE(path.lstat().st_mode)
+                st = path.lstat()
+                if stat.S_ISLNK(st.st_mode):
+                    continue  # chmod would follow the link to a file outside the course
+                mode = stat.S_IMODE(st.st_mode)
                 if mode & self.remove:
                     os.chmod(path, mode & ~self.remove)
                     changed.append(path)
@@ -213,7 +216,8 @@ def exposure(root: Path, target: Path) -> Exposure:
         shared = groups.others_in(st.st_gid)
         if reach_g and shared and mode & stat.S_IRGRP and not (reach_o and mode & stat.S_IROTH):
             found.group_read.append(path)
-            found.groups.add(f"{groups.name(st.st_gid)} ({', '.join(shared[:3])}…)")
+            more = ", …" if len(shared) > 3 else ""
+            found.groups.add(f"{groups.name(st.st_gid)} ({', '.join(shared[:3])}{more})")
         if stat.S_ISDIR(mode):
             o, g = passes(st)
             try:
@@ -689,7 +693,9 @@ def _sqlite_path(db: str | None) -> Path | None:
 def check_ledger(s: Setup) -> list[Result]:
     """The ledger is reachable and at the newest migration; on PostgreSQL ppskit connects
     as a role that owns nothing and may only read and append. Creates and migrates nothing."""
-    from sqlalchemy import create_engine, text
+    from urllib.parse import quote
+
+    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     from ppskit.ledger.migrate import current_revision, head_revision
@@ -708,19 +714,20 @@ def check_ledger(s: Setup) -> list[Result]:
                     "ppskit trainees import FILE  (or pass --db URL)",
                 )
             ]
-        url = f"sqlite:///file:{path}?mode=ro&uri=true"  # read only: doctor changes nothing
+        # Read only: doctor changes nothing (the path quoted, as a URI filename must be).
+        url = f"sqlite:///file:{quote(str(path))}?mode=ro&uri=true"
     kwargs = {} if path is not None else {"connect_args": {"connect_timeout": 10}}
     engine = create_engine(url, **kwargs)
     try:
         found = current_revision(engine)
-        roles = _pg_role_facts(engine, text) if engine.dialect.name == "postgresql" else None
+        roles = _pg_role_facts(engine) if engine.dialect.name == "postgresql" else None
     except Exception as exc:  # noqa: BLE001 - an unreachable database is the finding
         return [
             Result(
                 name,
                 PROBLEM,
-                f"Cannot open the ledger at {shown}: {_last_line(exc)}.",
-                "check the host, user and password in PPSKIT_DB (or --db)",
+                f"Cannot open the ledger at {shown}: {_first_line(getattr(exc, 'orig', exc))}.",
+                "check the host, port, user, password and database name in PPSKIT_DB (or --db)",
             )
         ]
     finally:
@@ -790,8 +797,10 @@ def _known_revision(revision: str) -> bool:
         return False
 
 
-def _pg_role_facts(engine, text):  # noqa: ANN001, ANN202
+def _pg_role_facts(engine) -> tuple[str, bool, str | None, str]:  # noqa: ANN001
     # (current user, superuser?, owner of the ledger tables, privileges beyond read/append)
+    from sqlalchemy import text
+
     from ppskit.ledger.roles import table_privileges
 
     with engine.connect() as conn:
@@ -877,6 +886,7 @@ def check_git(s: Setup) -> list[Result]:
 
 def check_timezone(s: Setup) -> list[Result]:
     """The computer's timezone is set: a sitting is dated by the local day it was handed in."""
+    import time
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     name = "timezone"
@@ -889,16 +899,15 @@ def check_timezone(s: Setup) -> list[Result]:
                 Result(
                     name,
                     PROBLEM,
-                    f"TZ is set to '{tz}', which is not a timezone name, so times fall back "
-                    "to UTC and evening hand-ins are dated the next day.",
-                    "export TZ=America/Los_Angeles  (your program's zone, as in "
+                    f"TZ is set to '{tz}', which is not a timezone this computer knows, so "
+                    "times fall back to UTC and evening hand-ins can be dated the next day.",
+                    "export TZ=America/Los_Angeles  (your program's zone, as listed in "
                     "/usr/share/zoneinfo)",
                 )
             ]
-    import time
-
-    zone = tz or _localtime_name()
-    if zone is None or time.localtime().tm_gmtoff == 0 and time.tzname[0] in ("UTC", "GMT"):
+    zone = tz.lstrip(":") if tz else _localtime_name()
+    # No offset and no daylight-saving rule: UTC (London has an offset of 0 only in winter).
+    if zone is None or (time.timezone == 0 and time.daylight == 0):
         return [
             Result(
                 name,
@@ -914,12 +923,20 @@ def check_timezone(s: Setup) -> list[Result]:
 
 
 def _localtime_name() -> str | None:
-    # The zone /etc/localtime points at (a link into /usr/share/zoneinfo), if it exists.
+    # The zone /etc/localtime links to (inside /usr/share/zoneinfo); its abbreviation when
+    # the file is a copy, not a link; None when there is none (the C library uses UTC).
+    import time
+
     link = Path("/etc/localtime")
     if not link.exists():
         return None
     target = str(link.resolve())
-    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "set"
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else time.tzname[0]
+
+
+def _first_line(exc: object) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0].rstrip(".") if lines else type(exc).__name__
 
 
 def _last_line(exc: object) -> str:

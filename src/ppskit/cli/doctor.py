@@ -48,7 +48,8 @@ def doctor(
             err=True,
         )
         raise typer.Exit(1)
-    typer.echo("No problems found.")
+    warnings = sum(r.status == "warning" for r in report.results)
+    typer.echo(f"No problems found{f' ({warnings} warnings to read)' if warnings else ''}.")
 
 
 def _table(report) -> str:  # noqa: ANN001
