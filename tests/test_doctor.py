@@ -10,6 +10,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from ppskit.doctor import (
     check_timezone,
     check_trainer_only_folders,
     doctor,
+    exposure,
     run_checks,
 )
 
@@ -326,3 +328,28 @@ def test_cli_exits_1_on_a_problem_and_fix_clears_it(course: Path, tmp_path: Path
     assert "Fixed: assessments: closed to other users" in fixed.output
     assert fixed.exit_code == 0, fixed.output
     assert "No problems found" in fixed.output
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("runuser") is None,
+    reason="needs root and runuser to try the files as another account",
+)
+def test_what_doctor_calls_readable_is_what_another_account_can_read(course: Path):
+    # The course must sit where another account can get to it at all: /tmp/pytest-of-root
+    # is closed, so move it under a passable folder of its own.
+    outer = Path(tempfile.mkdtemp(prefix="ppskit-doctor-", dir="/tmp"))
+    try:
+        os.chmod(outer, 0o711)
+        root = Path(shutil.move(str(course), outer / "course"))
+        os.chmod(root / "assessments", 0o700)  # closed folder, files inside 0644
+        os.chmod(root / "gradebook", 0o711)  # not listable, but passable
+        os.chmod(root / "gradebook" / "exam", 0o711)
+        os.chmod(root / "source", 0o750)
+        found = set(exposure(root, root).others_read)
+        for path in [root, *root.rglob("*")]:
+            can = subprocess.run(["runuser", "-u", "nobody", "--", "test", "-r", str(path)])
+            assert (can.returncode == 0) == (path in found), path
+        assert root / "gradebook" / "exam" / "keys.json" in found
+        assert not any(p.is_relative_to(root / "assessments") for p in found)
+    finally:
+        shutil.rmtree(outer)
