@@ -88,6 +88,8 @@ class Setup:
     course: Path | None
     db: str | None = None
     looked_in: Path = field(default_factory=Path.cwd)
+    #: Whether folders above ``looked_in`` were searched too (no --course given).
+    walked_up: bool = True
 
     @cached_property
     def config(self):  # noqa: ANN201  (a traitlets Config, or the error text)
@@ -243,8 +245,9 @@ def check_course_root(s: Setup) -> list[Result]:
             Result(
                 name,
                 PROBLEM,
-                f"No course directory at or above {s.looked_in}: no folder there holds "
-                "nbgrader_config.py, so the other course checks were skipped.",
+                f"No nbgrader_config.py in {s.looked_in}"
+                f"{' or any folder above it' if s.walked_up else ''}, so this is not a course "
+                "directory and the other course checks were skipped.",
                 "cd to the course directory, or pass --course DIR",
             )
         ]
@@ -1013,11 +1016,10 @@ def doctor(course: Path | str | None = None, db: str | None = None, *, fix: bool
     start = Path(course).resolve() if course else Path.cwd()
     root = start if course else course_root(start)
     found = root if (root / "nbgrader_config.py").is_file() else None
-    setup = Setup(found, db, looked_in=start)
-    results = run_checks(setup)
+    results = run_checks(Setup(found, db, looked_in=start, walked_up=not course))
     changed: list[str] = []
     if fix:
         changed = apply_fixes(results, found)
         if changed:
-            results = run_checks(Setup(found, db, looked_in=start))
+            results = run_checks(Setup(found, db, looked_in=start, walked_up=not course))
     return Report(found, results, changed)
