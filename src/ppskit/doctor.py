@@ -454,8 +454,8 @@ _EXCHANGE_FOLDERS = {
 
 def check_exchange(s: Setup) -> list[Result]:
     """nbgrader's exchange root exists with nbgrader's modes, and so do the course's
-    folders in it (every course folder there owned by the trainer, so per-trainee
-    course ids are checked too)."""
+    folders in it: the configured course id and every other course folder the trainer
+    owns there."""
     if s.course is None or isinstance(s.config, str):
         return []
     name = "exchange"
@@ -978,11 +978,12 @@ class Report:
 
 
 def run_checks(
-    setup: Setup, checks: Iterable[Callable[[Setup], list[Result]]] = ()
+    setup: Setup, checks: Iterable[Callable[[Setup], list[Result]]] | None = None
 ) -> list[Result]:
-    """Every check's results; a check that breaks is reported as a warning, not raised."""
+    """The results of ``checks`` (default: all of :data:`CHECKS`); a check that breaks is
+    reported as a warning, not raised."""
     out = []
-    for check in checks or CHECKS:
+    for check in CHECKS if checks is None else checks:
         try:
             out += check(setup)
         except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
