@@ -10,6 +10,7 @@ import typer
 
 from ppskit.cli import (
     db,
+    doctor,
     exam,
     facts,
     handbook,
@@ -39,6 +40,7 @@ app.add_typer(profiles.app, name="profiles")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
+doctor.register(app)
 
 
 def main() -> None:
