@@ -1,5 +1,7 @@
-"""Every module notebook executes headless, shows its widgets, writes nothing, and all of
-them together run in under a minute."""
+"""Every module notebook executes headless, shows its widgets and writes nothing.
+
+How long they take is measured by ``benchmarks/modules_bench.py`` (printed figures, not
+a timed assert: a shared CI machine's speed is not a property of the notebooks)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,6 @@ NOTEBOOKS = sorted(
     for p in (ROOT / curriculum.MODULES_DIR).rglob("*.ipynb")
     if ".ipynb_checkpoints" not in p.parts
 )
-#: Budget for executing every module notebook, kernel starts included.
-TOTAL_BUDGET_S = 60.0
-
-_seconds: dict[str, float] = {}
 
 
 @pytest.fixture
@@ -39,8 +37,7 @@ def _id(path: Path) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
 def test_module_notebook_executes(path, headless):
-    nb, seconds, problems = curriculum.execute_notebook(path)
-    _seconds[str(path)] = seconds
+    nb, _seconds, problems = curriculum.execute_notebook(path)
     assert problems == [], f"{path.relative_to(ROOT)}: {problems}"
     # Nothing was recorded or saved: no trainee id was set.
     assert not (headless / "ledger.db").exists()
@@ -55,16 +52,3 @@ def test_fixture_notebook_executes(headless, monkeypatch):
     assert problems == []
     finish = nb.cells[-1].outputs[0]["data"]["text/plain"]
     assert "Your progress" in finish and "[ ]" in finish
-
-
-@pytest.mark.slow
-def test_all_modules_execute_within_budget():
-    if not NOTEBOOKS:
-        pytest.fail("there are no module notebooks")
-    if len(_seconds) < len(NOTEBOOKS):
-        pytest.skip("run the whole file to time every notebook")
-    total = sum(_seconds.values())
-    slowest = max(_seconds, key=_seconds.get)
-    assert total < TOTAL_BUDGET_S, (
-        f"{len(_seconds)} notebooks took {total:.1f} s; slowest {slowest} {_seconds[slowest]:.1f} s"
-    )
