@@ -351,3 +351,33 @@ def test_the_database_refuses_to_change_or_remove_complaint_rows(ledger):
     assert detail["summary"] == SUMMARY and [s["step"] for s in detail["steps"]] == [
         "investigating"
     ]
+
+
+def test_cli_open_records_and_names_a_misspelt_trainee(ledger):
+    ledger.trainee("T1")
+    args = ["--received", "2025-04-10", "--event-date", "2025-04-01", "--summary", SUMMARY]
+    out = _cli("complaints", "open", "t1", *args, db=ledger.url)
+    assert out.exit_code == 1 and "did you mean 'T1'" in out.output
+    out = _cli("complaints", "open", "T1", *args, db=ledger.url)
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("Complaint 1 about T1 recorded (received 2025-04-10).")
+    assert "investigate 1" in out.output and SUMMARY not in out.output
+
+
+def test_list_still_shows_a_complaint_whose_profile_lost_its_clocks(sqlite_db, tmp_path):
+    # A complaint opened under a profile that later dropped its complaints: section
+    # (here written directly): the list keeps it, without deadlines, and says why.
+    pid = next(p for p in available_profiles() if load_policy(p).complaints is None)
+    row = ["T9", "N", "1980-01-01", "yes", "high-school", "yes", "", pid]
+    import_trainees(write_csv(tmp_path / "t.csv", TRAINEE_HEADER, [row]), by="t", db=sqlite_db)
+    with get_engine(sqlite_db).begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO complaints (trainee_id, event_date, received_on, summary,"
+                " complainant, recorded_by, recorded_at)"
+                " VALUES ('T9', '2025-04-01', '2025-04-10', 's', '', 'x', '2025-04-10')"
+            )
+        )
+    (line,) = list_complaints(as_of=date(2025, 6, 1), db=sqlite_db)
+    assert (line.stage, line.due_on, line.overdue) == ("received", None, False)
+    assert f"the profile '{pid}'" in line.next_action

@@ -120,26 +120,34 @@ class Assessment:
     next_action: str
 
 
+def stage_of(p: Progress) -> str:
+    """The stage the recorded steps put a complaint in (no clock needed)."""
+    if p.first("closed"):
+        return "closed"
+    if p.findings is None:
+        return "investigating" if p.first("investigating") else "received"
+    if p.first("appealed"):
+        return "appeal"
+    return "corrective-action" if p.findings.action == "corrective" else "findings"
+
+
 def assess(p: Progress, rules: Complaints, as_of: date) -> Assessment:
     """The stage, next deadline, overdue flag and next action of ``p`` on ``as_of``."""
     p = p.until(as_of)
     n = p.complaint_id
+    stage = stage_of(p)
     closed = p.first("closed")
     if closed:
-        return Assessment("closed", None, False, f"Closed on {fmt(closed.on)}; nothing to do.")
+        return Assessment(stage, None, False, f"Closed on {fmt(closed.on)}; nothing to do.")
     if p.findings is None:
         return _before_findings(p, rules, as_of)
-    if p.first("appealed"):
-        if p.decision is None:
-            return Assessment(
-                "appeal",
-                None,
-                False,
-                f"Decide the appeal: ppskit complaints decide-appeal {n} --outcome upheld|denied.",
-            )
-        stage = "appeal"
-    else:
-        stage = "corrective-action" if p.findings.action == "corrective" else "findings"
+    if p.first("appealed") and p.decision is None:
+        return Assessment(
+            stage,
+            None,
+            False,
+            f"Decide the appeal: ppskit complaints decide-appeal {n} --outcome upheld|denied.",
+        )
     if p.needs_response:
         due = corrective_response_due(p.findings.on, rules)
         late = is_overdue(due, as_of)

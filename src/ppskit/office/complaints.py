@@ -33,6 +33,7 @@ from ppskit.office.complaint_clocks import (
     appeal_closes,
     assess,
     filed_late,
+    stage_of,
 )
 from ppskit.policies import Complaints, load_policy
 
@@ -60,7 +61,7 @@ class ComplaintRefused(ImportRejected):
 
     def report(self) -> str:
         """The refusal as one plain sentence (a step is one input, not a file of rows)."""
-        return "; ".join(e.message for e in self.errors) + ". Nothing was written."
+        return "; ".join(e.message.rstrip(".") for e in self.errors) + ". Nothing was written."
 
 
 def _refuse(source: str, message: str) -> ComplaintRefused:
@@ -646,7 +647,12 @@ def _lines(
         p = Progress(
             r.complaint_id, r.event_date, r.received_on, tuple(steps.get(r.complaint_id, ()))
         )
-        a: Assessment = assess(p, _rules(r.profile, f"complaint {r.complaint_id}"), as_of)
+        try:
+            a: Assessment = assess(p, _rules(r.profile, f"complaint {r.complaint_id}"), as_of)
+        except ComplaintRefused as exc:
+            # The profile lost its complaints: section after this complaint was opened;
+            # list it without deadlines rather than hide it or fail the whole list.
+            a = Assessment(stage_of(p.until(as_of)), None, False, exc.errors[0].message)
         line = ComplaintLine(
             r.complaint_id, r.trainee_id, r.received_on, a.stage, a.due_on, a.overdue, a.next_action
         )
