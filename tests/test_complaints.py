@@ -283,6 +283,28 @@ def test_revoke_findings_revoke_the_certificate(ledger):
     record_findings(n, outcome="substantiated", action="revoke", on=RECEIVED, by="o", db=ledger.url)
     assert ledger.status("2025-04-11")["stage"] == "revoked"
     assert _cli("verify", code, "--as-of", "2025-04-11", db=ledger.url).output.startswith("REVOKED")
+    lodge_appeal(n, on=date(2025, 4, 20), by="o", db=ledger.url)
+    out = decide_appeal(n, outcome="upheld", on=date(2025, 4, 25), by="Panel", db=ledger.url)
+    assert "stays revoked" in out.message
+    assert ledger.status("2025-04-26")["stage"] == "revoked"
+
+
+def test_a_denied_appeal_leaves_the_suspension(ledger):
+    _certified(ledger)
+    n = _open(ledger).complaint_id
+    start_investigation(n, on=RECEIVED, by="o", db=ledger.url)
+    record_findings(
+        n, outcome="substantiated", action="suspend", on=RECEIVED, by="o", db=ledger.url
+    )
+    lodge_appeal(n, on=date(2025, 4, 20), by="o", db=ledger.url)
+    out = decide_appeal(n, outcome="denied", on=date(2025, 4, 25), by="Panel", db=ledger.url)
+    assert "reinstated" not in out.message
+    assert ledger.status("2025-04-26")["stage"] == "suspended"
+    line = _line(ledger, n, date(2025, 4, 26))
+    assert (line.stage, line.next_action) == (
+        "appeal",
+        f"Close the complaint: ppskit complaints close {n}.",
+    )
 
 
 def test_list_cli_has_the_pinned_columns_and_filters_overdue(ledger):

@@ -55,8 +55,7 @@ def open_(
     by: str = _BY,
     db: DbOption = None,
 ) -> None:
-    """Record a written complaint (one received after the profile's window is flagged
-    late and still recorded)."""
+    """Record a written complaint (one filed after the profile's window is flagged late)."""
     from ppskit.office.complaints import open_complaint
 
     out = guarded(

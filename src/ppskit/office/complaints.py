@@ -164,6 +164,23 @@ def _check_date(source: str, on: date, p: Progress, today: date) -> None:
         )
 
 
+def _validate(
+    source: str,
+    row: dict,
+    p: Progress,
+    check: Callable[[str, Progress, Complaints], None],
+    on: date,
+    today: date,
+) -> None:
+    """The checks every step makes: a clock to follow, still open, the step's own order
+    rule, and a date that has come and follows the last step."""
+    rules = _rules(row["profile"], source)
+    if p.first("closed"):
+        raise _refuse(source, f"complaint {p.complaint_id} is closed; open a new one")
+    check(source, p, rules)
+    _check_date(source, on, p, today)
+
+
 def _append(
     conn: Connection,
     complaint_id: int,
@@ -208,11 +225,7 @@ def _step(
     source = f"complaint {complaint_id}"
     with write_transaction(db) as conn:
         row, p = _progress(conn, complaint_id)
-        rules = _rules(row["profile"], source)
-        if p.first("closed"):
-            raise _refuse(source, f"complaint {complaint_id} is closed; open a new one")
-        check(source, p, rules)
-        _check_date(source, on, p, today)
+        _validate(source, row, p, check, on, today)
         _append(conn, complaint_id, step, on, by=by, note=note, outcome=outcome, action=action)
     return row, p, on
 
@@ -229,11 +242,7 @@ def _preview(
     source = f"complaint {complaint_id}"
     with read_connection(db) as conn:
         row, p = _progress(conn, complaint_id)
-    rules = _rules(row["profile"], source)
-    if p.first("closed"):
-        raise _refuse(source, f"complaint {complaint_id} is closed; open a new one")
-    check(source, p, rules)
-    _check_date(source, on, p, today)
+    _validate(source, row, p, check, on, today)
     return row, p
 
 
@@ -304,7 +313,7 @@ def start_investigation(
     today: date | None = None,
 ) -> StepOutcome:
     """Record that the investigation of a received complaint has started."""
-    row, p, on = _step(
+    _row, _p, on = _step(
         complaint_id,
         "investigating",
         _needs_investigation_not_started,
@@ -552,8 +561,8 @@ def decide_appeal(
     elif outcome == "upheld" and action == "revoke":
         # The certificate code has no event that undoes a revocation; say so plainly.
         extra = (
-            " The certificate stays revoked: the ledger has no way to undo a revocation, "
-            "so the trainee applies for certification again."
+            " The certificate stays revoked: ppskit can lift a suspension but has no way to "
+            "undo a revocation; record what the body decides for the trainee in --note."
         )
     _step(
         complaint_id,
