@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from ppskit.cli import (
+    complaints,
     db,
     doctor,
     exam,
@@ -37,6 +38,7 @@ app.add_typer(modules.app, name="modules")
 app.add_typer(report.app, name="report")
 app.add_typer(db.app, name="db")
 app.add_typer(profiles.app, name="profiles")
+app.add_typer(complaints.app, name="complaints")
 tracker.register(app)
 report.register(app)
 handbook.register(app)

@@ -28,6 +28,8 @@ LEDGER_TABLES = (
     "facts",
     "sitting_events",
     "accommodations",
+    "complaints",
+    "complaint_events",
 )
 
 trainees = Table(
@@ -155,6 +157,37 @@ accommodations = Table(
     Column("granted_on", Date, nullable=False),
     Column("extra_time_pct", Float, nullable=False),
     Column("reason", Text, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A complaint received about a trainee (seed 002). ``summary`` and ``complainant`` are
+# read only by supervisor output: never by status, verify or trainee-facing pages.
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("event_date", Date, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("complainant", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# One step in handling a complaint: investigating, findings (outcome, action),
+# responded, appealed, appeal-decided (outcome), closed. The stage is computed from them.
+complaint_events = Table(
+    "complaint_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("complaint_id", Integer, ForeignKey("complaints.complaint_id"), nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("outcome", String(20), nullable=True),
+    Column("action", String(20), nullable=True),
+    Column("note", Text, nullable=False, default=""),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
