@@ -276,6 +276,27 @@ def test_findings_that_cannot_act_on_the_certificate_write_nothing(ledger):
     assert ledger.status("2025-04-11")["stage"] != "suspended"
 
 
+def test_a_crash_after_the_certificate_event_leaves_neither_row(ledger, monkeypatch):
+    import ppskit.office.complaints as office
+
+    _certified(ledger)
+    n = _open(ledger).complaint_id
+    start_investigation(n, on=RECEIVED, by="o", db=ledger.url)
+
+    def crash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError("disk full")
+
+    # The findings row fails after the suspension was written in the same transaction.
+    monkeypatch.setattr(office, "_append", crash)
+    with pytest.raises(OSError):
+        record_findings(
+            n, outcome="substantiated", action="suspend", on=RECEIVED, by="o", db=ledger.url
+        )
+    monkeypatch.undo()
+    assert ledger.status("2025-04-11")["stage"] == "certified"
+    assert _line(ledger, n, RECEIVED).stage == "investigating"
+
+
 def test_revoke_findings_revoke_the_certificate(ledger):
     code = _certified(ledger)
     n = _open(ledger).complaint_id

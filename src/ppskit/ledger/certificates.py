@@ -7,10 +7,11 @@ ledger as of the action's date, inside the same write transaction.
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from ppskit.dates import fmt
 from ppskit.db import read_connection, write_transaction
@@ -88,6 +89,7 @@ def _act(
     reason: str = "",
     db: str | None = None,
     today: date | None = None,
+    conn: Connection | None = None,
 ) -> CertOutcome:
     today = today or date.today()
     action = f"{kind} {trainee_id}"
@@ -95,7 +97,9 @@ def _act(
         raise _refuse(action, f"{on} is in the future; record events once they happen")
     if kind in ("suspended", "reinstated", "revoked", "transferred") and not reason.strip():
         raise _refuse(action, "a reason is required (--reason TEXT)")
-    with write_transaction(db) as conn:
+    # Inside a caller's transaction (a complaint's findings) the event and the caller's
+    # own row commit together or not at all.
+    with nullcontext(conn) if conn is not None else write_transaction(db) as conn:
         inputs = load_inputs(conn, on, trainee_id)
         if inputs["trainees"].empty:
             raise _refuse(action, f"unknown trainee '{trainee_id}'")
@@ -195,9 +199,12 @@ def discipline(
     by: str,
     db: str | None = None,
     today: date | None = None,
+    conn: Connection | None = None,
 ) -> CertOutcome:
-    """Suspend, reinstate, revoke or record a transfer (``kind`` is the event name)."""
-    return _act(trainee_id, kind, on, by=by, reason=reason, db=db, today=today)
+    """Suspend, reinstate, revoke or record a transfer (``kind`` is the event name).
+
+    With ``conn``, the event is written in that open transaction (the caller commits)."""
+    return _act(trainee_id, kind, on, by=by, reason=reason, db=db, today=today, conn=conn)
 
 
 def lookup_code(code: str, *, db: str | None = None) -> dict | None:

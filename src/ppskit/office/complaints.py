@@ -218,14 +218,20 @@ def _step(
     today: date | None,
     outcome: str | None = None,
     action: str | None = None,
+    before: Callable[[Connection, dict], None] | None = None,
 ) -> tuple[dict, Progress, date]:
-    """Check and append one step in one transaction; returns the complaint before it."""
+    """Check and append one step in one transaction; returns the complaint before it.
+
+    ``before`` runs in the same transaction, after the checks and before the step's row
+    (a certificate event): both are written, or neither."""
     today = today or date.today()
     on = on or today
     source = f"complaint {complaint_id}"
     with write_transaction(db) as conn:
         row, p = _progress(conn, complaint_id)
         _validate(source, row, p, check, on, today)
+        if before is not None:
+            before(conn, row)
         _append(conn, complaint_id, step, on, by=by, note=note, outcome=outcome, action=action)
     return row, p, on
 
@@ -372,19 +378,19 @@ def record_findings(
     on = on or today
     check = _findings_check(outcome, action)
     row, p = _preview(complaint_id, check, on=on, db=db, today=today)
-    cert_msg = ""
-    if action in _CERT_EVENT:
-        # The certificate event goes first: it is the step the rules can still refuse,
-        # and the ledger cannot take back a findings row whose action did not happen.
+    messages: list[str] = []
+
+    def act_on_certificate(conn: Connection, current: dict) -> None:
         try:
             done = discipline(
-                row["trainee_id"],
+                current["trainee_id"],
                 _CERT_EVENT[action],
                 on=on,
                 reason=f"findings of complaint {complaint_id}",
                 by=by,
                 db=db,
                 today=today,
+                conn=conn,
             )
         except CertificateRefused as exc:
             why = "; ".join(e.message for e in exc.errors)
@@ -393,7 +399,9 @@ def record_findings(
                 f"the findings' action '{action}' cannot be carried out: {why}. Nothing was "
                 "written; record findings with another --action if that is what was decided",
             ) from None
-        cert_msg = " " + done.message
+        messages.append(" " + done.message)
+
+    # The certificate event and the findings row are one transaction: both or neither.
     _step(
         complaint_id,
         "findings",
@@ -405,7 +413,9 @@ def record_findings(
         today=today,
         outcome=outcome,
         action=action,
+        before=act_on_certificate if action in _CERT_EVENT else None,
     )
+    cert_msg = "".join(messages)
     rules = _rules(row["profile"], f"complaint {complaint_id}")
     after = Progress(
         complaint_id, p.event_date, p.received_on, (*p.steps, Step("findings", on, outcome, action))
@@ -533,37 +543,42 @@ def decide_appeal(
     """Record the decision on an appeal. An upheld appeal against a suspension reinstates
     the certificate through the certificate code (first, as with findings)."""
     from ppskit.ledger.certificates import discipline
-    from ppskit.status import compute_status
+    from ppskit.status import compute_from_inputs, load_inputs
 
     today = today or date.today()
     on = on or today
     check = _decision_check(outcome)
     row, p = _preview(complaint_id, check, on=on, db=db, today=today)
     action = p.findings.action
-    extra = ""
-    if outcome == "upheld" and action == "suspend":
-        stage = compute_status(as_of=on, trainee=row["trainee_id"], db=db).iloc[0]["stage"]
-        if stage == "suspended":
-            done = discipline(
-                row["trainee_id"],
-                "reinstated",
-                on=on,
-                reason=f"appeal upheld on complaint {complaint_id}",
-                by=by,
-                db=db,
-                today=today,
-            )
-            extra = " " + done.message
-        else:
-            extra = (
+    messages: list[str] = []
+
+    def reinstate(conn: Connection, current: dict) -> None:
+        trainee = current["trainee_id"]
+        stage = compute_from_inputs(load_inputs(conn, on, trainee), on).iloc[0]["stage"]
+        if stage != "suspended":
+            messages.append(
                 f" The certificate is not suspended now (stage '{stage}'); nothing to reinstate."
             )
-    elif outcome == "upheld" and action == "revoke":
+            return
+        done = discipline(
+            trainee,
+            "reinstated",
+            on=on,
+            reason=f"appeal upheld on complaint {complaint_id}",
+            by=by,
+            db=db,
+            today=today,
+            conn=conn,
+        )
+        messages.append(" " + done.message)
+
+    if outcome == "upheld" and action == "revoke":
         # The certificate code has no event that undoes a revocation; say so plainly.
-        extra = (
+        messages.append(
             " The certificate stays revoked: ppskit can lift a suspension but has no way to "
             "undo a revocation; record what the body decides for the trainee in --note."
         )
+    # Reinstatement and the decision row are one transaction: both or neither.
     _step(
         complaint_id,
         "appeal-decided",
@@ -574,7 +589,9 @@ def decide_appeal(
         db=db,
         today=today,
         outcome=outcome,
+        before=reinstate if outcome == "upheld" and action == "suspend" else None,
     )
+    extra = "".join(messages)
     return StepOutcome(
         complaint_id,
         "appeal-decided",
