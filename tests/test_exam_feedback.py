@@ -100,20 +100,21 @@ def test_default_page_shows_sections_and_no_question_scores(sat) -> None:  # noq
     assert not (sat.course.folder("feedback", "exam-A", "stranger") / "exam.html").exists()
 
 
-def test_the_form_cut_is_the_mark_on_the_page(sat) -> None:  # noqa: ANN001
+def _cut_file_a(sat, share: float) -> CutFile:  # noqa: ANN001
+    """A cut file for form A of the fixture bank: every domain's cut at ``share``."""
     bp = sat.bank.blueprint
     sections = {}
     for d in bp.section_order:
         points = bp.section_points(d)
         items = len(sat.bank.form_items("A", [d]))
-        cut = round(points * 0.6, 4)  # a hard form: its cut is 60%, under the pass mark
+        cut = round(points * share, 4)
         sections[d] = SectionCut(
             items=items, points=points, cut_points=cut, cut_pct=round(100 * cut / points, 2),
             se_points=0.0, se_pct=0.0,
         )  # fmt: skip
     total_points = sum(s.points for s in sections.values())
     total_cut = sum(s.cut_points for s in sections.values())
-    cut_file = CutFile(
+    return CutFile(
         form="A", method="modified-angoff", judges=8, round=1, study_date=date(2026, 10, 1),
         source="ratings.csv", sections=sections,
         total=SectionCut(
@@ -122,7 +123,11 @@ def test_the_form_cut_is_the_mark_on_the_page(sat) -> None:  # noqa: ANN001
             se_points=0.0, se_pct=0.0,
         ),
     )  # fmt: skip
-    written = write_cut_files([cut_file], sat.course.assessments / "cuts")
+
+
+def test_the_form_cut_is_the_mark_on_the_page(sat) -> None:  # noqa: ANN001
+    # A hard form: its cut is 60%, under the profile's pass mark.
+    written = write_cut_files([_cut_file_a(sat, 0.6)], sat.course.assessments / "cuts")
     try:
         outcomes = feedback.generate_feedback(sat.course, trainees=["mixed"], db=sat.db)
         assert outcomes[0].status == "written", outcomes[0].message
@@ -138,6 +143,30 @@ def test_the_form_cut_is_the_mark_on_the_page(sat) -> None:  # noqa: ANN001
     finally:
         for path in written:
             path.unlink()
+
+
+def test_results_record_the_form_cut_and_status_follows(sat) -> None:  # noqa: ANN001
+    from ppskit.exam.results import record_results
+    from ppskit.status import compute_status
+
+    folder = sat.course.assessments / "cuts"
+    (written,) = write_cut_files([_cut_file_a(sat, 0.6)], folder)
+    try:
+        (s,) = [x for x in record_results(sat.course, db=sat.db) if x.trainee_id == "mixed"]
+        assert s.status == "recorded", s.message
+        assert {r["cut_pct"] for r in s.rows()} == {60.0}
+        row = compute_status(db=sat.db).set_index("trainee_id").loc["mixed"]
+        # Under the pass mark both weak sections would be retaken; against the form's
+        # cut only Safety and well-being is.
+        assert row["stage"] == "retake-open"
+        assert row["failed_sections"] == "safety-and-wellbeing"
+        # A broken cut file stops the sitting with the file and the problem, in words.
+        written.write_text(written.read_text().replace("cut_pct: 60.0", "cut_pct: 160.0", 1))
+        (s,) = [x for x in record_results(sat.course, db=sat.db) if x.trainee_id == "mixed"]
+        assert s.status == "not recorded"
+        assert "A.yaml" in s.message and "standard-setting" in s.message
+    finally:
+        written.unlink()
 
 
 def test_items_profile_keeps_the_question_view(sat, monkeypatch) -> None:  # noqa: ANN001
