@@ -24,7 +24,12 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from ppskit.exam.nbgrader_plugins import AddRubrics, CleanFeedback, GuardSubmission
+from ppskit.exam.nbgrader_plugins import (
+    AddRubrics,
+    CleanFeedback,
+    GuardSubmission,
+    SectionFeedback,
+)
 
 c = get_config()  # noqa: F821  (nbgrader injects get_config)
 
@@ -74,5 +79,13 @@ c.Autograde.autograde_preprocessors = [
 c.Execute.timeout = 60
 
 # Feedback: nbgrader's default shows hidden tests and their failures; CleanFeedback
-# strips them, the rubric and every error trace before the HTML is written.
-c.GenerateFeedback.preprocessors = [GetGrades, CleanFeedback, CSSHTMLHeaderPreprocessor]
+# strips them, the rubric and every error trace before the HTML is written. Then
+# SectionFeedback puts the section results in place of every question when the
+# trainee's profile says `feedback: sections` (the default): per-question scores beside
+# the trainee's answers would hand out the bank's key.
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    CleanFeedback,
+    SectionFeedback,
+    CSSHTMLHeaderPreprocessor,
+]

@@ -37,6 +37,7 @@ from ppskit.ledger.tables import exam_results, hours_entries, hours_events, trai
 from ppskit.policies import available_profiles, load_policy
 from ppskit.records import (
     EXAM_COLUMNS,
+    EXAM_OPTIONAL_COLUMNS,
     HOURS_COLUMNS,
     RECORDED_BY_MAX,
     TEXT_MAX_CHARS,
@@ -1159,7 +1160,8 @@ def _check_reason(reason: str | None, source: str) -> str | None:
     return text
 
 
-_EXAM_INSERT = [*EXAM_COLUMNS, "source", "recorded_by", "recorded_at", "correction_reason"]
+_EXAM_VALUES = [*EXAM_COLUMNS, *EXAM_OPTIONAL_COLUMNS]
+_EXAM_INSERT = [*_EXAM_VALUES, "source", "recorded_by", "recorded_at", "correction_reason"]
 
 
 class _ExamWriter:
@@ -1199,7 +1201,7 @@ class _ExamWriter:
         if self.problems.total or not keep:
             return
         values = [
-            (*(getattr(r, c) for c in EXAM_COLUMNS), self.origin, self.by, self.now, why)
+            (*(getattr(r, c) for c in _EXAM_VALUES), self.origin, self.by, self.now, why)
             for r, why in keep
         ]
         self.ids.extend(_append(self.conn, exam_results, "result_id", _EXAM_INSERT, values))
@@ -1271,9 +1273,26 @@ class _ExamWriter:
             keep.append((r, why))
         return keep
 
-    def _against_ledger(self, r: ExamRow, recorded: float | None) -> tuple[str, str]:
-        """(problem or "" or "skip", correction reason to keep) for one row."""
-        same = recorded is not None and abs(recorded - r.score_pct) < 1e-9
+    def _against_ledger(
+        self, r: ExamRow, recorded: tuple[float, float | None] | None
+    ) -> tuple[str, str]:
+        """(problem or "" or "skip", correction reason to keep) for one row.
+
+        A row is the same as the one recorded when its score and the cut it is judged
+        against (``cut_pct``, None: the profile's pass mark) are both the same."""
+        score, cut = recorded if recorded is not None else (None, None)
+        same_cut = (cut is None and r.cut_pct is None) or (
+            cut is not None and r.cut_pct is not None and abs(cut - r.cut_pct) < 1e-9
+        )
+        same = score is not None and abs(score - r.score_pct) < 1e-9 and same_cut
+        if score is not None and not same and abs(score - r.score_pct) < 1e-9:
+            # Only the cut differs (a cut file was added or changed since recording).
+            changed = (
+                f"the score {score:g} is recorded against "
+                f"{_cut_words(cut)}; judging it against {_cut_words(r.cut_pct)} instead"
+            )
+        else:
+            changed = f"the new score {r.score_pct:g}"
         if self.skip_identical:
             if recorded is None:
                 return "", ""
@@ -1282,40 +1301,40 @@ class _ExamWriter:
             if self.reason:
                 return "", self.reason
             return (
-                f"a score of {recorded:g} is already recorded for this section of the "
-                f"sitting; the new score {r.score_pct:g} is only recorded as a correction "
-                "with a reason",
+                f"a score of {score:g} is already recorded for this section of the "
+                f"sitting; {changed} is only recorded as a correction with a reason",
                 "",
             )
         if self.reason is not None:
             if recorded is None:
                 return "nothing to correct: no score is recorded for this sitting", ""
             if same:
-                return f"nothing to correct: the score recorded is already {recorded:g}", ""
+                return f"nothing to correct: the score recorded is already {score:g}", ""
             return "", self.reason
         if recorded is None:
             return "", ""
         if same:
             return "exact duplicate: this score is already recorded", ""
         return (
-            f"a score of {recorded:g} is already recorded for this sitting; to change it, "
+            f"a score of {score:g} is already recorded for this sitting; to change it, "
             "record the file as a correction (--correct --reason TEXT)",
             "",
         )
 
-    def _recorded(self, rows: list[tuple[int, ExamRow]]) -> dict[tuple, float]:
-        """The score in effect (latest recorded) for each sitting section of the chunk."""
+    def _recorded(self, rows: list[tuple[int, ExamRow]]) -> dict[tuple, tuple]:
+        """The score and cut in effect (latest recorded) for each sitting section of the
+        chunk."""
         pairs = set()
         for _, r in rows:
             span = self.spans.get(r.trainee_id)
             if span and span[0] <= r.date <= span[1]:
                 pairs.add((r.trainee_id, r.date))
-        out: dict[tuple, float] = {}
+        out: dict[tuple, tuple] = {}
         todo = sorted(pairs)
         x = exam_results
         for i in range(0, len(todo), _PARAMS // 2):
             q = (
-                select(x.c.trainee_id, x.c.date, x.c.form, x.c.section, x.c.score_pct)
+                select(x.c.trainee_id, x.c.date, x.c.form, x.c.section, x.c.score_pct, x.c.cut_pct)
                 .where(
                     tuple_(x.c.trainee_id, x.c.date).in_(todo[i : i + _PARAMS // 2]),
                     x.c.result_id <= self.snapshot,
@@ -1323,8 +1342,12 @@ class _ExamWriter:
                 .order_by(x.c.result_id)
             )
             for e in self.conn.execute(q):
-                out[(e.trainee_id, e.date, e.form, e.section)] = e.score_pct
+                out[(e.trainee_id, e.date, e.form, e.section)] = (e.score_pct, e.cut_pct)
         return out
+
+
+def _cut_words(cut: float | None) -> str:
+    return "the profile's pass mark" if cut is None else f"the form's cut of {cut:g}%"
 
 
 def import_exam_results(
@@ -1341,7 +1364,10 @@ def import_exam_results(
     with _Problems(source, errors_file, Path(file)) as problems:
         _check_by(by, source)
         reason = _check_reason(correction_reason, source)
-        with CsvRows(file, EXAM_COLUMNS) as reader, write_transaction(db) as conn:
+        with (
+            CsvRows(file, EXAM_COLUMNS, EXAM_OPTIONAL_COLUMNS) as reader,
+            write_transaction(db) as conn,
+        ):
             rows = _rows_of(reader)
             writer = _ExamWriter(
                 conn,

@@ -237,13 +237,16 @@ FORM_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9-]{{0,{FORM_MAX - 1}}}$")
 
 
 class ExamRow(_Row):
-    """``trainee_id,date,form,section,score_pct`` — one section of one sitting."""
+    """``trainee_id,date,form,section,score_pct`` — one section of one sitting — and,
+    optionally, ``cut_pct``: the form's standard-setting cut the score is judged
+    against (blank or absent: the profile's pass mark)."""
 
     trainee_id: str
     date: date
     form: str
     section: str
     score_pct: float
+    cut_pct: float | None = None
 
     @field_validator("trainee_id", mode="before")
     @classmethod
@@ -282,6 +285,23 @@ class ExamRow(_Row):
         if not 0 <= score <= 100:
             raise ValueError(f"score must be between 0 and 100 (got {shown(text)})")
         return score
+
+    @field_validator("cut_pct", mode="before")
+    @classmethod
+    def _cut(cls, v: object) -> float | None:
+        text = str(v if v is not None else "").strip()
+        if not text:
+            return None
+        try:
+            cut = float(text)
+        except ValueError:
+            raise ValueError(
+                f"'{shown(text)}' is not a percentage (leave cut_pct blank to use the "
+                "profile's pass mark)"
+            ) from None
+        if not 0 <= cut <= 100:
+            raise ValueError(f"the cut must be between 0 and 100 (got {shown(text)})")
+        return cut
 
 
 class FactRow(_Row):
@@ -323,7 +343,9 @@ TRAINEE_OPTIONAL_COLUMNS = ["enrolled_on"]
 """Columns a trainees file may add at the end; files without them stay valid."""
 TRAINEE_COLUMNS = [c for c in TraineeRow.model_fields if c not in TRAINEE_OPTIONAL_COLUMNS]
 HOURS_COLUMNS = list(HoursRow.model_fields)
-EXAM_COLUMNS = list(ExamRow.model_fields)
+EXAM_OPTIONAL_COLUMNS = ["cut_pct"]
+"""Columns an exam results file may add at the end; the pinned columns stay valid alone."""
+EXAM_COLUMNS = [c for c in ExamRow.model_fields if c not in EXAM_OPTIONAL_COLUMNS]
 FACT_COLUMNS = list(FactRow.model_fields)
 
 _YES_NO = {**dict.fromkeys(YES, True), **dict.fromkeys(NO, False)}

@@ -262,9 +262,9 @@ def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> di
     )
     exams = _frame(
         conn,
-        "SELECT e.result_id, e.trainee_id, e.date, e.form, e.section, e.score_pct"
-        " FROM exam_results e WHERE e.date <= :as_of" + where_t,
-        ["result_id", "trainee_id", "date", "form", "section", "score_pct"],
+        "SELECT e.result_id, e.trainee_id, e.date, e.form, e.section, e.score_pct,"
+        " e.cut_pct FROM exam_results e WHERE e.date <= :as_of" + where_t,
+        ["result_id", "trainee_id", "date", "form", "section", "score_pct", "cut_pct"],
         **p,
     )
     certs = _frame(

@@ -179,8 +179,9 @@ def results(
         for sec in s.sections:
             if sec.pending:
                 verdict = "waiting for manual grading"
-            elif s.pass_pct is not None:
-                verdict = "pass" if sec.pct >= s.pass_pct - 1e-9 else "FAIL"
+            elif (passed := s.passed(sec)) is not None:
+                # Against the form's standard-setting cut when it has one.
+                verdict = f"{'pass' if passed else 'FAIL'} (mark {s.mark(sec.section):g}%)"
             else:
                 verdict = ""
             typer.echo(f"    {sec.section:<22} {sec.pct:6.1f}%  {verdict}")
@@ -277,9 +278,11 @@ def feedback(
     include_pending: bool = typer.Option(
         False, "--include-pending", help="Also for sittings waiting for manual grading."
     ),
+    db: DbOption = None,
     course: Path = CourseOption,
 ) -> None:
-    """Feedback pages for trainees (scores and their own answers; no keys, no tests)."""
+    """Feedback pages for trainees: section results, or every question when the
+    trainee's profile says `feedback: items` (never keys or tests)."""
     from ppskit.exam.feedback import generate_feedback
 
     outcomes = generate_feedback(
@@ -287,6 +290,7 @@ def feedback(
         assignments=assignments or None,
         trainees=trainee or None,
         include_pending=include_pending,
+        db=db,
     )
     written = [o for o in outcomes if o.status == "written"]
     typer.echo(f"Feedback written for {len(written)} of {len(outcomes)} graded sittings.")

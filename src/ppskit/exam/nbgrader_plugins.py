@@ -13,6 +13,9 @@
 * :class:`CleanFeedback` (generate_feedback): removes hidden tests, their error
   traces, rubrics and grader notes' internals, so feedback shows scores and the
   trainee's own answers only.
+* :class:`SectionFeedback` (generate_feedback, after ``CleanFeedback``): when the
+  trainee's profile asks for section feedback (the default), replaces every cell with
+  the section results, so no question-level score or answer is on the page.
 
 This module imports nbgrader; only nbgrader (or ``ppskit exam`` commands that grade)
 loads it.
@@ -28,11 +31,13 @@ import re
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
 ROLE_NOTE = "integrity-note"
 ROLE_RUBRIC = "rubric"
+ROLE_SECTION_FEEDBACK = "section-feedback"
 LETTERS = ("A", "B", "C", "D")
 _ANSWER_VAR = re.compile(r"^(answer_[0-9]+)\s*=", re.M)
 _QUESTION = re.compile(r"^answer_([0-9]+)$")
@@ -339,4 +344,48 @@ class CleanFeedback(NbGraderPreprocessor):
             kept.append(cell)
         nb.cells = kept
         nb.metadata.get("ppskit", {}).pop("integrity", None)
+        return nb, resources
+
+
+class SectionFeedback(NbGraderPreprocessor):
+    """Section results instead of question scores, when the trainee's profile says so.
+
+    Runs after ``CleanFeedback`` in ``GenerateFeedback``. With the profile's
+    ``exam_rules.feedback: sections`` (the default) every cell is replaced by one
+    summary (:func:`ppskit.exam.feedback.section_summary`): no question, answer or
+    per-question score is left for nbgrader's page, whose contents list names graded
+    cells only. With ``items``, and for assignments that are not ppskit exams, the
+    notebook passes through unchanged. A page that cannot be written safely fails
+    here, and nbgrader writes no page.
+    """
+
+    db = Unicode(
+        "",
+        help="The ppskit tracker's database URL (empty: $PPSKIT_DB or the default).",
+    ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        from ppskit.exam import feedback
+        from ppskit.exam.course import Course
+
+        info = resources["nbgrader"]
+        # nbgrader converts from the course root (it changes directory there).
+        course = Course.find()
+        summary = feedback.section_summary(
+            course, info["student"], info["assignment"], db=self.db or None
+        )
+        if summary is None:
+            return nb, resources
+        nb.cells = [
+            from_dict(
+                {
+                    "cell_type": "markdown",
+                    "id": "ppskit-section-feedback",
+                    "metadata": {"ppskit": {"role": ROLE_SECTION_FEEDBACK}},
+                    "source": summary,
+                }
+            )
+        ]
+        # The manifest lists every item id; nothing item-level stays with the page.
+        nb.metadata.pop("ppskit", None)
         return nb, resources

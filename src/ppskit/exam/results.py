@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 
 from ppskit.exam.course import Course, parse_retake
+from ppskit.exam.cuts import CutFileError, form_cuts
 from ppskit.exam.grade import TAMPER_KINDS, read_flags
 
 SCORE_COLUMNS = [
@@ -129,6 +130,8 @@ class Sitting:
     written: int = 0
     pass_pct: float | None = None
     domains: list[SectionScore] = field(default_factory=list)  # per framework domain
+    # The form's standard-setting cut per section (empty: the profile's pass mark).
+    cuts: dict[str, float] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[str]:
@@ -140,8 +143,21 @@ class Sitting:
         """The notebook was changed outside its answer boxes (see the grading report)."""
         return any(f["kind"] in TAMPER_KINDS for f in self.flags)
 
+    def mark(self, section: str) -> float | None:
+        """What a section must reach to pass: the form's cut, else the profile's mark."""
+        cut = self.cuts.get(section)
+        return cut if cut is not None else self.pass_pct
+
+    def passed(self, section: SectionScore) -> bool | None:
+        """Whether a section passed (None: not graded yet, or no profile known)."""
+        mark = self.mark(section.section)
+        if section.pending or mark is None:
+            return None
+        return section.pct >= mark - 1e-9
+
     def rows(self) -> list[dict]:
-        """Rows for ``record_exam_results``."""
+        """Rows for ``record_exam_results`` (``cut_pct``: the cut the score is judged
+        against when the form has one, else None)."""
         return [
             {
                 "trainee_id": self.trainee_id,
@@ -149,6 +165,7 @@ class Sitting:
                 "form": self.form,
                 "section": s.section,
                 "score_pct": s.pct,
+                "cut_pct": self.cuts.get(s.section),
             }
             for s in self.sections
         ]
@@ -201,10 +218,12 @@ def group_sections(domains: list[SectionScore], policy) -> list[SectionScore]:  
 def study_pointers(sitting: Sitting, policy, *, count: int = 1) -> dict[str, list[str]]:  # noqa: ANN001
     """For each failed section of a graded sitting, the domain(s) within it where the
     trainee scored lowest (by percentage): what to study before the retake. Nothing
-    item-level is given."""
-    mark = float(policy.exam.section_pass_pct)
+    item-level is given. A section is failed against the form's cut when the sitting
+    has one (:attr:`Sitting.cuts`), else against the profile's pass mark."""
+    default = sitting.pass_pct if sitting.pass_pct is not None else policy.exam.section_pass_pct
     out: dict[str, list[str]] = {}
     for sec in group_sections(sitting.domains, policy):
+        mark = float(sitting.cuts.get(sec.section, default))
         if sec.pending or sec.pct >= mark - 1e-9:
             continue
         members = [d for d in sitting.domains if d.section in policy.section_domains[sec.section]]
@@ -276,6 +295,23 @@ def collect_sittings(
     return sittings
 
 
+def apply_cuts(course: Course, sitting: Sitting, policy) -> str:  # noqa: ANN001
+    """Set the sitting's cuts from its form's cut file (see :mod:`ppskit.exam.cuts`).
+
+    Returns a warning when a cut file exists but does not fit the sitting (then the
+    profile's pass mark holds); raises :class:`~ppskit.exam.cuts.CutFileError` for a
+    cut file that cannot be read.
+    """
+    found = form_cuts(
+        course.assessments,
+        sitting.form,
+        policy,
+        {sec.section: sec.max_score for sec in sitting.sections},
+    )
+    sitting.cuts = found.cuts
+    return found.warning
+
+
 def _policies(db: str | None) -> dict:
     """Policy profile of every trainee in the tracker."""
     from ppskit.ledger.api import trainees_frame
@@ -309,9 +345,15 @@ def record_results(
     policies = _policies(db)
     for s in sittings:
         policy = policies.get(s.trainee_id)
+        cut_note = ""
         if policy is not None:
             s.pass_pct = policy.exam.section_pass_pct
             s.sections = group_sections(s.domains, policy)
+            try:
+                cut_note = apply_cuts(course, s, policy)
+            except CutFileError as exc:
+                s.status, s.message = "not recorded", str(exc)
+                continue
         if not s.graded:
             s.status = "not graded"
             s.message = "grading did not finish; see the report of `ppskit exam grade`"
@@ -353,6 +395,7 @@ def record_results(
             s.message = exc.report()
             continue
         s.status = "recorded" if s.written else "already recorded"
+        s.message = cut_note
     return sittings
 
 
@@ -371,9 +414,8 @@ def sittings_frame(sittings: list[Sitting]) -> pd.DataFrame:
                     "score": sec.score,
                     "max_score": sec.max_score,
                     "score_pct": sec.pct,
-                    "passed": None
-                    if sec.pending or s.pass_pct is None
-                    else sec.pct >= s.pass_pct - 1e-9,
+                    "pass_mark": s.mark(sec.section),
+                    "passed": s.passed(sec),
                     "pending": ", ".join(sec.pending),
                     "status": s.status,
                     "flagged": s.tampered,

@@ -59,11 +59,26 @@ def pass_marks(policy: Policy, days: pd.Series) -> np.ndarray:
     return np.array([float(param.at(d)) for d in days])
 
 
+def section_marks(results: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """What each row's section score had to reach: the form's standard-setting cut
+    recorded with it (``cut_pct``), else the profile's pass mark on the sitting's date."""
+    marks = pass_marks(policy, results["date"])
+    if "cut_pct" not in results.columns:
+        return marks
+    cuts = pd.to_numeric(results["cut_pct"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(cuts), marks, cuts)
+
+
+def passed_sections(results: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """True for each row whose section score passed (see :func:`section_marks`)."""
+    return results["score_pct"].to_numpy(dtype=float) >= section_marks(results, policy) - 1e-9
+
+
 def _sittings(results: pd.DataFrame, sections: list[str], policy: Policy) -> pd.DataFrame:
     """One row per sitting with the bit mask of the sections it passed."""
     bit = {s: 1 << i for i, s in enumerate(sections)}
     df = results[results["section"].isin(bit)]
-    ok = df["score_pct"].to_numpy(dtype=float) >= pass_marks(policy, df["date"]) - 1e-9
+    ok = passed_sections(df, policy)
     df = df.assign(passbit=np.where(ok, df["section"].map(bit).astype("int64"), 0))
     return (
         df.groupby(["trainee_id", "date", "form"], sort=True)["passbit"]
@@ -78,8 +93,8 @@ def evaluate_series(
 ) -> dict[str, SeriesState]:
     """Apply the profile's retake rules to every trainee's sittings.
 
-    ``results`` has columns trainee_id, date, form, section, score_pct (effective rows,
-    dated on or before ``as_of``).
+    ``results`` has columns trainee_id, date, form, section, score_pct and optionally
+    cut_pct (effective rows, dated on or before ``as_of``).
     """
     rules = policy.exam_rules.retake
     partial = rules.scope == "failed-sections"
