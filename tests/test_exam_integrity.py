@@ -199,6 +199,12 @@ def test_flagged_and_pending_sittings_are_held_and_shown_in_status(cohort) -> No
     assert again["flag"].status == "flagged" and again["pend"].status == "pending"
     assert _events(cohort, "flag") == ["held-flagged"]
     assert _events(cohort, "pend") == ["held-pending"]
+    from ppskit.cli import app
+
+    out = CliRunner().invoke(app, ["status", "--db", cohort.db])
+    assert out.exit_code == 0, out.output
+    assert "Exam sittings held out of the tracker:" in out.output
+    assert "pend: exam-A (form A, handed in" in out.output
 
 
 @pytest.mark.slow
@@ -283,6 +289,14 @@ def test_second_hand_in_after_a_recorded_failure_is_refused(cohort) -> None:  # 
         assert o.status == "refused"
         assert f"again handed in exam-A again on {later:%Y-%m-%d %H:%M} UTC" in o.message
         assert "is recorded and stays" in o.message and "ppskit exam retake again" in o.message
+    from ppskit.cli import app
+
+    out = CliRunner().invoke(
+        app, ["exam", "grade", "--course", str(cohort.root), "--db", cohort.db, "exam-A",
+              "--trainee", "again"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "REFUSED again handed in exam-A again on" in out.output
     assert _md5(graded) == before and scores() == before_scores  # the first sitting stays
     assert _results(cohort, trainees=["again"])["again"].status == "already recorded"
     assert _stage(cohort, "again") == stage
@@ -317,3 +331,12 @@ def test_malformed_answers_are_wrong_with_a_note_not_flagged(cohort) -> None:  #
     assert any("= c`" in n for n in s.notes)  # the trainer's note says what was typed
     nb = json.loads(cohort.course.notebook("autograded", "exam-A", "typo").read_text())
     assert "were graded as wrong" in "".join(nb["cells"][0]["source"])
+    from ppskit.cli import app
+
+    out = CliRunner().invoke(
+        app, ["exam", "results", "--course", str(cohort.root), "--db", cohort.db, "exam-A",
+              "--trainee", "typo"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "note: question 1 (answer box): the answer typed was `answer_1 = c`" in out.output
+    assert "FLAGGED" not in out.output and "already recorded" in out.output
