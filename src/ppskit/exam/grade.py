@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ppskit.exam.course import Course, failure_summary, run_converter
 from ppskit.exam.handins import refuse_second_hand_ins
 
@@ -220,7 +222,14 @@ def grade(
     report = GradeReport()
     pending = []
     found = find_submissions(course, assignments, trainees)
-    refused = refuse_second_hand_ins(course, found, db=db)
+    try:
+        refused = refuse_second_hand_ins(course, found, db=db)
+    except SQLAlchemyError as exc:
+        # Grading without the check could overwrite a sitting already recorded.
+        raise GradeError(
+            "Could not read the tracker to check for second hand-ins "
+            f"({type(exc).__name__}); nothing was graded. Check --db or PPSKIT_DB."
+        ) from None
     for trainee, assignment in found:
         if (trainee, assignment) in refused:
             outcome = Outcome(
