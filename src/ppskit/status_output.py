@@ -1,4 +1,4 @@
-"""Render the status table as text, CSV or JSON (pinned columns).
+"""Render the status table as text, CSV or JSON (pinned columns, then ``exam_holds``).
 
 CSV on the screen is the pinned raw format other programs read; a CSV *file* (``ppskit
 status --format csv --output FILE``) is for people who open it in a spreadsheet, so
@@ -20,16 +20,27 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+#: Added after the pinned columns: exam sittings held out of the tracker (awaiting manual
+#: grading, or flagged and awaiting ``ppskit exam review``), empty when there are none.
+HOLDS_COLUMN = "exam_holds"
+
+
 def status_frame(
     *, as_of: date | None = None, trainee: str | None = None, db: str | None = None
 ) -> pd.DataFrame:
-    """The pinned status columns of every trainee (or one; ``KeyError`` if unknown)."""
+    """The pinned status columns of every trainee (or one; ``KeyError`` if unknown), then
+    ``exam_holds``."""
+    from ppskit.ledger.sittings import hold_notes, open_holds
+
     df = compute_status(as_of=as_of, trainee=trainee, db=db)
     if trainee and df.empty:
         from ppskit.ledger.lookup import unknown_trainee_message
 
         raise KeyError(unknown_trainee_message(trainee, db=db))
-    return df[STATUS_COLUMNS]
+    out = df[STATUS_COLUMNS].copy()
+    notes = hold_notes(open_holds(trainees=[trainee] if trainee else None, as_of=as_of, db=db))
+    out[HOLDS_COLUMN] = [notes.get(t, "") for t in out["trainee_id"]]
+    return out
 
 
 def format_status(df: pd.DataFrame, fmt: str = "table", *, defuse: bool = False) -> str:
@@ -122,4 +133,15 @@ def _table(df) -> str:  # noqa: ANN001
         )
     console = Console(file=io.StringIO(), width=160, force_terminal=False)
     console.print(table)
+    held = df[df[HOLDS_COLUMN] != ""] if HOLDS_COLUMN in df else df.iloc[0:0]
+    if not held.empty:
+        # A note under the table rather than an eighth column: the table stays readable.
+        console.print("Exam sittings held out of the tracker:")
+        for row in held.itertuples(index=False):
+            console.print(f"  {row.trainee_id}: {getattr(row, HOLDS_COLUMN)}", markup=False)
+        console.print(
+            "  (grade the written answers in the formgrader, or decide on a flagged "
+            "sitting with `ppskit exam review`, then run `ppskit exam results`)",
+            markup=False,
+        )
     return console.file.getvalue()

@@ -106,6 +106,7 @@ def grade(
     workers: int = typer.Option(None, "--workers", help="Parallel workers (default: 2 per core)."),
     force: bool = typer.Option(False, "--force", help="Grade again what is already graded."),
     timeout: float = typer.Option(600, "--timeout", help="Most seconds for one submission."),
+    db: DbOption = None,
     course: Path = CourseOption,
 ) -> None:
     """Autograde submissions with nbgrader, in parallel across cores."""
@@ -127,6 +128,7 @@ def grade(
                 force=force,
                 timeout=timeout,
                 on_progress=lambda _o: bar.update(1),
+                db=db,
             )
         except GradeError as exc:
             fail(str(exc))
@@ -136,6 +138,8 @@ def grade(
     )
     for o in report.problems:
         typer.secho(f"  {o.trainee} {o.assignment}: {o.status}: {o.message}", fg="red", err=True)
+    for o in report.refused:
+        typer.secho(f"  REFUSED {o.message}", fg="yellow")
     for o in report.flagged:
         typer.secho(
             f"  FLAGGED {o.trainee} {o.assignment}: changed outside its answer boxes; graded "
@@ -185,6 +189,8 @@ def results(
             else:
                 verdict = ""
             typer.echo(f"    {sec.section:<22} {sec.pct:6.1f}%  {verdict}")
+        for text in s.notes:
+            typer.echo(f"    note: {text}")
         note = f"{s.status}" + (f": {s.message}" if s.message else "")
         if s.written:
             note += f" ({s.written} rows)"
@@ -194,6 +200,36 @@ def results(
 
         write_csv(sittings_frame(sittings), csv)
         typer.echo(f"Section scores written to {csv}.")
+
+
+@app.command("review")
+def review(
+    trainee_id: str = typer.Argument(..., help="Trainee id."),
+    assignment: str = typer.Argument(..., help="The flagged sitting's assignment, e.g. exam-A."),
+    accept: bool = typer.Option(False, "--accept", help="Accept it: `results` then records it."),
+    reject: bool = typer.Option(False, "--reject", help="Reject it: it never counts."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the ledger)."),
+    by: str = typer.Option(..., "--by", help="Who is reviewing (kept in the ledger)."),
+    db: DbOption = None,
+    course: Path = CourseOption,
+) -> None:
+    """Accept or reject a flagged sitting (changed outside its answer boxes)."""
+    from ppskit.cli.common import fail
+    from ppskit.exam.review import ReviewRefused, review_sitting
+
+    if accept == reject:
+        fail("Say what you decide: --accept or --reject (one of them).")
+    try:
+        outcome = review_sitting(
+            trainee_id, assignment, accept=accept, reason=reason, by=by,
+            course=_course(course), db=db,
+        )  # fmt: skip
+    except ReviewRefused as exc:
+        fail(str(exc))
+    typer.echo(f"What was flagged in {trainee_id}'s {assignment}:")
+    for text in outcome.findings or ["(the graded notebook lists no findings any more)"]:
+        typer.echo(f"  - {text}")
+    typer.echo(outcome.message)
 
 
 @app.command("blueprint")

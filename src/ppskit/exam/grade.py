@@ -28,7 +28,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ppskit.exam.course import Course, failure_summary, run_converter
+from ppskit.exam.handins import refuse_second_hand_ins
 
 TAMPER_KINDS = frozenset(
     {"duplicate", "unknown-cell", "extra-code", "changed-type", "edited-metadata",
@@ -42,7 +45,7 @@ class Outcome:
 
     trainee: str
     assignment: str
-    status: str  # graded | skipped | failed | timeout
+    status: str  # graded | skipped | failed | timeout | refused
     seconds: float = 0.0
     message: str = ""
     flags: list[dict] = field(default_factory=list)
@@ -69,6 +72,11 @@ class GradeReport:
     def problems(self) -> list[Outcome]:
         """Submissions that failed or timed out."""
         return [o for o in self.outcomes if o.status in ("failed", "timeout")]
+
+    @property
+    def refused(self) -> list[Outcome]:
+        """Second hand-ins of a sitting the ledger already knows (not graded)."""
+        return [o for o in self.outcomes if o.status == "refused"]
 
     @property
     def flagged(self) -> list[Outcome]:
@@ -208,6 +216,7 @@ def grade(
     force: bool = False,
     timeout: float = 600.0,
     on_progress: Callable[[Outcome], None] | None = None,
+    db: str | None = None,
 ) -> GradeReport:
     """Autograde every submission (or those of some assignments/trainees) in parallel.
 
@@ -217,13 +226,31 @@ def grade(
     ``timeout`` is the most seconds one
     submission may take before it is stopped and reported. ``on_progress`` is called
     with each :class:`Outcome` as it arrives (the CLI draws its progress bar with it).
+    A second hand-in of a sitting the ledger ``db`` already knows is never graded
+    (:mod:`ppskit.exam.handins`), even with ``force``.
     """
     course = course or Course.find()
     started = time.perf_counter()
     report = GradeReport()
     pending = []
-    for trainee, assignment in find_submissions(course, assignments, trainees):
-        if not force and _already_graded(course, trainee, assignment):
+    found = find_submissions(course, assignments, trainees)
+    try:
+        refused = refuse_second_hand_ins(course, found, db=db)
+    except SQLAlchemyError as exc:
+        # Grading without the check could overwrite a sitting already recorded.
+        raise GradeError(
+            "Could not read the tracker to check for second hand-ins "
+            f"({type(exc).__name__}); nothing was graded. Check --db or PPSKIT_DB."
+        ) from None
+    for trainee, assignment in found:
+        if (trainee, assignment) in refused:
+            outcome = Outcome(
+                trainee, assignment, "refused", message=refused[(trainee, assignment)].message
+            )
+            report.outcomes.append(outcome)
+            if on_progress:
+                on_progress(outcome)
+        elif not force and _already_graded(course, trainee, assignment):
             outcome = Outcome(
                 trainee,
                 assignment,

@@ -41,6 +41,8 @@ ROLE_SECTION_FEEDBACK = "section-feedback"
 LETTERS = ("A", "B", "C", "D")
 _ANSWER_VAR = re.compile(r"^(answer_[0-9]+)\s*=", re.M)
 _QUESTION = re.compile(r"^answer_([0-9]+)$")
+# Findings about what a trainee typed into an answer box: notes, never tampering.
+ANSWER_KINDS = frozenset({"unreadable", "malformed"})
 
 
 def strip_hidden_tests(source: str) -> str:
@@ -56,38 +58,75 @@ def strip_hidden_tests(source: str) -> str:
     return "\n".join(out)
 
 
-def clean_answer(source: str, var: str) -> tuple[str, str | None]:
-    """Keep only ``var = "<text>"`` assignments of an answer box.
+def _literal(node: ast.expr) -> bool:
+    # A value Python reads without running anything: "BC", 3, -1, None, ["A"].
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
-    Returns the source to grade and a problem kind: None (the box was clean and is
-    left exactly as written), ``"unreadable"`` (Python could not read it, as the
-    trainee saw at the time: graded as no answer) or ``"extra-code"`` (anything else was
-    in the box: only the last answer assignment is kept).
+
+def read_answer(source: str, var: str) -> tuple[str, str | None, str]:
+    """What an answer box held: ``(source to grade, problem kind, what was typed)``.
+
+    The kind is None (a clean box, left exactly as written), ``"unreadable"`` (Python
+    could not read it, as the trainee saw at the time: graded as no answer),
+    ``"malformed"`` (an answer the trainee meant to give that is not a letter A-D:
+    ``answer_9 = c``, ``"BC"``, ``3``, or a stray ``B`` without ``answer_9 =``; graded
+    as wrong) or ``"extra-code"`` (real code in the box, e.g. ``import os`` or a
+    function call: tampering; only the last answer is kept). "What was typed" is the
+    malformed text, for the trainer's note.
     """
+    from ppskit.exam.runtime import BLANK, normalize
+
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return f'{var} = ""', "unreadable"
-    values: list[str] = []
+        return f'{var} = ""', "unreadable", ""
+    values: list[str] = []  # each answer as Python that runs nothing
+    typed: list[str] = []
     extra = False
     for stmt in tree.body:
-        if (
+        text = (ast.get_source_segment(source, stmt) or "").strip()
+        is_answer = (
             isinstance(stmt, ast.Assign)
             and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], ast.Name)
             and stmt.targets[0].id == var
-        ):
-            value = stmt.value
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                values.append(value.value)
-                continue
-            if isinstance(value, ast.Name) and value.id in LETTERS:
-                values.append(value.id)
-                continue
-        extra = True
-    if not extra:
-        return source, None
-    return f"{var} = {json.dumps(values[-1] if values else '')}", "extra-code"
+        )
+        value = stmt.value if isinstance(stmt, ast.Assign | ast.Expr) else None
+        if is_answer and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            values.append(json.dumps(value.value))
+            if normalize(value.value) is None and value.value.strip() not in ("", BLANK):
+                typed.append(text)  # "BC", "maybe": a string, but not one letter
+        elif is_answer and isinstance(value, ast.Name) and value.id in LETTERS:
+            values.append(json.dumps(value.id))
+        elif is_answer and isinstance(value, ast.Name):
+            # A bare name other than A-D (answer_9 = c) failed when the trainee ran it;
+            # whatever the name may refer to at grading time must not become the answer.
+            values.append(f"None  # typed: {value.id} (not a letter between quotes)")
+            typed.append(text)
+        elif is_answer and _literal(value):
+            values.append(ast.unparse(value))
+            typed.append(text)
+        elif isinstance(stmt, ast.Expr) and (isinstance(value, ast.Name) or _literal(value)):
+            typed.append(text)  # a letter or word without "answer_9 =": no answer given
+        else:
+            extra = True
+    last = values[-1] if values else '""'
+    if extra:
+        return f"{var} = {last}", "extra-code", ""
+    if typed:
+        return f"{var} = {last}", "malformed", "; ".join(typed)[:120]
+    return source, None, ""
+
+
+def clean_answer(source: str, var: str) -> tuple[str, str | None]:
+    """Keep only the answer of an answer box: ``(source to grade, problem kind)``; see
+    :func:`read_answer` for the kinds."""
+    cleaned, problem, _typed = read_answer(source, var)
+    return cleaned, problem
 
 
 class GuardSubmission(NbGraderPreprocessor):
@@ -183,8 +222,15 @@ class GuardSubmission(NbGraderPreprocessor):
             if gid in variables:
                 # Also when the box was turned into markdown: OverwriteCells turns it back
                 # into code, and only the answer may run.
-                cleaned, problem = clean_answer(cell.source, variables[gid])
-                if problem == "extra-code":
+                cleaned, problem, typed = read_answer(cell.source, variables[gid])
+                if problem == "malformed":
+                    flag(
+                        gid,
+                        problem,
+                        f"{where}: the answer typed was `{typed}`, not one of the letters "
+                        "A, B, C or D (graded as wrong)",
+                    )
+                elif problem == "extra-code":
                     flag(
                         gid,
                         problem,
@@ -196,9 +242,28 @@ class GuardSubmission(NbGraderPreprocessor):
                     )
                 cell.source = cleaned
         self._restore_missing(nb, order, source, points, solutions, seen, labels, flag)
-        problems = [f for f in flags if f["kind"] != "unreadable"]
+        problems = [f for f in flags if f["kind"] not in ANSWER_KINDS]
+        answers = [f for f in flags if f["kind"] == "malformed"]
         nb.metadata.setdefault("ppskit", {})
         nb.metadata["ppskit"]["integrity"] = flags
+        if answers:
+            # Not tampering: a note for the trainer (and in the feedback, for the trainee)
+            # of what was typed; the submission is not flagged.
+            nb.cells.insert(
+                0,
+                from_dict(
+                    {
+                        "cell_type": "markdown",
+                        "id": "ppskit-answer-note",
+                        "metadata": {"ppskit": {"role": ROLE_NOTE}},
+                        "source": (
+                            "**Note from the grader:** some answers were not one of the "
+                            "letters A, B, C or D and were graded as wrong.\n\n"
+                            + "\n".join(f"- {f['detail']}" for f in answers)
+                        ),
+                    }
+                ),
+            )
         if problems:
             self._flag_in_formgrader(info)
             note = "\n".join(f"- {f['detail']}" for f in problems)

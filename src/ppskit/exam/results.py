@@ -25,6 +25,7 @@ import pandas as pd
 from ppskit.exam.course import Course, parse_retake
 from ppskit.exam.cuts import CutFileError, form_cuts
 from ppskit.exam.grade import TAMPER_KINDS, read_flags
+from ppskit.ledger.sittings import utc
 
 SCORE_COLUMNS = [
     "assignment",
@@ -125,13 +126,16 @@ class Sitting:
     sections: list[SectionScore]
     flags: list[dict] = field(default_factory=list)
     graded: bool = True  # False: nbgrader has the submission but grading did not finish
-    status: str = ""  # recorded | already recorded | pending | not graded | not recorded
+    # recorded | already recorded | pending | flagged | rejected | refused | not graded |
+    # not recorded
+    status: str = ""
     message: str = ""
     written: int = 0
     pass_pct: float | None = None
     domains: list[SectionScore] = field(default_factory=list)  # per framework domain
     # The form's standard-setting cut per section (empty: the profile's pass mark).
     cuts: dict[str, float] = field(default_factory=dict)
+    handed_in_at: datetime | None = None  # nbgrader's submission time (UTC): the sitting's key
 
     @property
     def pending(self) -> list[str]:
@@ -154,6 +158,12 @@ class Sitting:
         if section.pending or mark is None:
             return None
         return section.pct >= mark - 1e-9
+
+    @property
+    def notes(self) -> list[str]:
+        """Notes for the trainer that are not tampering (e.g. an answer that was not a
+        letter A-D, graded as wrong, with what was typed)."""
+        return [f["detail"] for f in self.flags if f["kind"] not in TAMPER_KINDS]
 
     def rows(self) -> list[dict]:
         """Rows for ``record_exam_results`` (``cut_pct``: the cut the score is judged
@@ -290,6 +300,7 @@ def collect_sittings(
                 domains=domains,
                 flags=read_flags(course, trainee, assignment),
                 graded=course.notebook("autograded", assignment, trainee).exists(),
+                handed_in_at=None if stamp is None or pd.isna(stamp) else utc(stamp),
             )
         )
     return sittings
@@ -321,6 +332,88 @@ def _policies(db: str | None) -> dict:
     return {row.trainee_id: load_policy(row.profile or None) for row in frame.itertuples()}
 
 
+def _sitting_event(s: Sitting, event: str, *, by: str, db: str | None, reason: str = "") -> None:
+    """Append ``event`` to the sitting's story, unless it is its state already (a held
+    sitting is held once, not again on every run)."""
+    from ppskit.ledger.sittings import append_event
+
+    append_event(
+        s.trainee_id, s.assignment, s.form, s.handed_in_at, event,
+        by=by, reason=reason, unless=(event,), db=db,
+    )  # fmt: skip
+
+
+def _hold(s: Sitting, states: pd.DataFrame, *, by: str, db: str | None) -> bool:
+    """Whether the sitting stays out of the tracker on this run: a second hand-in of a
+    sitting already known, a sitting rejected on review, a flagged one not accepted yet,
+    or one waiting for manual grading. Sets ``status`` and ``message`` and appends the
+    sitting's event when its state changes."""
+    from ppskit.exam.handins import earlier_sitting, refuse
+
+    review = (
+        f"`ppskit exam review {s.trainee_id} {s.assignment} --accept|--reject "
+        "--reason TEXT --by NAME`"
+    )
+    if s.handed_in_at is None:
+        # No hand-in time: nothing to tell sittings apart by, so no event can be kept.
+        if s.tampered:
+            s.status = "not recorded"
+            s.message = (
+                "flagged, and without a hand-in time in the submission it cannot be "
+                "reviewed; collect it again with `nbgrader collect` and grade it"
+            )
+            return True
+        if s.pending:
+            s.status = "pending"
+            s.message = (
+                f"waiting for manual grading of {', '.join(s.pending)} in the formgrader; "
+                "nothing recorded yet"
+            )
+        return bool(s.pending)
+    own = None
+    if not states.empty:
+        mine = states[
+            (states["trainee_id"] == s.trainee_id)
+            & (states["assignment"] == s.assignment)
+            & (states["handed_in_at"].map(lambda t: t == s.handed_in_at))
+        ]
+        own = mine.iloc[0] if len(mine) else None
+    state = None if own is None else own["state"]
+    earlier = earlier_sitting(states, s.trainee_id, s.assignment, s.handed_in_at)
+    if state in (None, "refused") and earlier is not None:
+        # nbgrader's gradebook holds a later hand-in (graded outside `ppskit exam grade`).
+        s.status = "refused"
+        s.message = refuse(
+            s.trainee_id, s.assignment, s.handed_in_at, earlier, by=by, db=db
+        ).message
+        return True
+    reviewed = "" if own is None else own["reviewed"]
+    if reviewed == "rejected":
+        s.status = "rejected"
+        s.message = (
+            f"rejected on review by {own['recorded_by']} on {own['recorded_at']:%Y-%m-%d} "
+            f"({own['reason']}); it stays out of the tracker for good"
+        )
+        return True
+    if s.tampered and reviewed != "accepted":
+        _sitting_event(s, "held-flagged", by=by, db=db, reason="changed outside its answer boxes")
+        s.status = "flagged"
+        s.message = (
+            "changed outside its answer boxes (see `ppskit exam grade`); held out of the "
+            f"tracker until a trainer reviews it: {review}"
+        )
+        return True
+    if s.pending:
+        _sitting_event(s, "held-pending", by=by, db=db, reason=", ".join(s.pending))
+        s.status = "pending"
+        s.message = (
+            f"waiting for manual grading of {', '.join(s.pending)} in the formgrader; "
+            "nothing recorded yet"
+        )
+        return True
+    return False
+
+
 def record_results(
     course: Course | None = None,
     *,
@@ -335,14 +428,20 @@ def record_results(
 
     Each sitting is recorded on its own (all its sections or none), so one problem
     (an unknown trainee, a retake handed in after its window) does not hold back the
-    rest; each sitting's ``status`` and ``message`` say what happened.
+    rest; each sitting's ``status`` and ``message`` say what happened. A sitting waiting
+    for manual grading, or flagged and not yet accepted by ``ppskit exam review``, is
+    held (its ``held-*`` event is kept in the ledger); a rejected sitting and a second
+    hand-in of a known sitting are never recorded.
     """
     from ppskit.imports import ImportRejected
     from ppskit.ledger.api import record_exam_results
+    from ppskit.ledger.sittings import sitting_states
 
     course = course or Course.find()
     sittings = collect_sittings(course, assignments=assignments, trainees=trainees, on=on)
     policies = _policies(db)
+    known = sorted({s.trainee_id for s in sittings if s.trainee_id in policies})
+    states = sitting_states(trainees=known, db=db)
     for s in sittings:
         policy = policies.get(s.trainee_id)
         cut_note = ""
@@ -365,12 +464,7 @@ def record_results(
                 "(`ppskit trainees import`) and run `ppskit exam results` again"
             )
             continue
-        if s.pending:
-            s.status = "pending"
-            s.message = (
-                f"waiting for manual grading of {', '.join(s.pending)} in the formgrader; "
-                "nothing recorded yet"
-            )
+        if _hold(s, states, by=recorded_by, db=db):
             continue
         if s.date is None:
             s.status = "not recorded"
@@ -396,6 +490,8 @@ def record_results(
             continue
         s.status = "recorded" if s.written else "already recorded"
         s.message = cut_note
+        if s.handed_in_at is not None:
+            _sitting_event(s, "recorded", by=recorded_by, db=db)
     return sittings
 
 

@@ -15,6 +15,7 @@ import asyncio
 import os
 from collections.abc import Callable
 from datetime import date
+from html import escape
 from pathlib import Path
 
 import ipywidgets as w
@@ -25,6 +26,7 @@ from ppskit.db import get_engine, resolve_url
 from ppskit.reports.data import (
     cohort_report,
     cohorts,
+    exam_holds,
     load_snapshot,
     select_cohort,
     select_stage,
@@ -106,6 +108,31 @@ def _message(text: str) -> w.HTML:
     return w.HTML(f'<div class="ppskit-report"><div class="action">{text}</div></div>')
 
 
+def holds_html(holds) -> str:  # noqa: ANN001  (the frame of reports.data.exam_holds)
+    """The held exam sittings as an HTML fragment: the counts, then one line each.
+
+    Names and ids are typed by people, so every value is escaped."""
+    if holds.empty:
+        return (
+            '<div class="ppskit-report"><p class="meta">Exam sittings held out of the '
+            "tracker: none.</p></div>"
+        )
+    flagged = int((holds["state"] == "held-flagged").sum())
+    pending = len(holds) - flagged
+    items = "".join(
+        f"<li><b>{escape(r.trainee_id)}</b> {escape(r.name)} — {escape(r.assignment)} "
+        f"(form {escape(r.form)}, handed in {r.handed_in}): {escape(r.what)}</li>"
+        for r in holds.itertuples()
+    )
+    return (
+        '<div class="ppskit-report"><h2>Exam sittings held out of the tracker</h2>'
+        f"<p>{flagged} flagged, awaiting review; {pending} awaiting manual grading. "
+        "Their scores count only once a trainer has graded the written answers or "
+        "reviewed the flagged sitting (<code>ppskit exam review</code>) and run "
+        f"<code>ppskit exam results</code>.</p><ul>{items}</ul></div>"
+    )
+
+
 class Dashboard:
     """The widgets and their wiring; ``widget`` is what the notebook displays."""
 
@@ -121,6 +148,7 @@ class Dashboard:
             icon="refresh",
             tooltip="Read the ledger again (nothing is changed).",
         )
+        self.holds_view = w.HTML()
         self.cohort_view = w.HTML()
         self.trainee_view = w.HTML()
         self.tabs = w.Tab(children=[self.cohort_view, self.trainee_view])
@@ -133,7 +161,7 @@ class Dashboard:
             [self.cohort, self.stage, self.trainee, self.reload],
             layout=w.Layout(flex_flow="row wrap"),
         )
-        self.widget = w.VBox([self.style, self.heading, controls, self.tabs])
+        self.widget = w.VBox([self.style, self.heading, controls, self.holds_view, self.tabs])
         self.load()
         self.cohort.observe(self._on_filter, names="value")
         self.stage.observe(self._on_filter, names="value")
@@ -183,6 +211,7 @@ class Dashboard:
         values = {v for _, v in self.trainee.options}
         self.trainee.value = keep_t if keep_t in values else self.trainee.options[0][1]
         self._busy = False
+        self.holds_view.value = holds_html(exam_holds(filtered))
         overall = cohort_report(snap)
         rep = cohort_report(filtered) if self.stage.value else overall
         args = {"stage": self.stage.value or None, "overall": overall}

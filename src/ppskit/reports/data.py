@@ -20,6 +20,7 @@ from sqlalchemy import select
 from ppskit.db import read_connection
 from ppskit.framework import load_framework
 from ppskit.ledger.api import certificate_events_frame
+from ppskit.ledger.sittings import open_holds
 from ppskit.ledger.tables import hours_entries, hours_events
 from ppskit.policies import DEFAULT_PROFILE, Policy, load_policy
 from ppskit.status import (
@@ -63,6 +64,9 @@ class Snapshot:
     exams: pd.DataFrame  # trainee_id, date, form, section, score_pct (effective rows)
     certs: pd.DataFrame  # certificate events with their verification codes
     db: str | None = None
+    # Exam sittings held out of the tracker (ppskit.ledger.sittings.open_holds): awaiting
+    # manual grading, or flagged and awaiting review.
+    holds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HOLD_COLUMNS))
 
     @property
     def trainee_ids(self) -> list[str]:
@@ -104,6 +108,7 @@ def load_snapshot(
     cohort = check_cohort(cohort)
     with read_connection(db) as conn:
         inputs = load_inputs(conn, as_of)
+        holds = open_holds(as_of=as_of, conn=conn)
     status = compute_from_inputs(inputs, as_of)
     for col in _STATUS_EXTRAS:
         if col not in status:
@@ -115,7 +120,7 @@ def load_snapshot(
     certs = certificate_events_frame(db=db)
     if not certs.empty:
         certs = certs[certs["on_date"] <= as_of]
-    snap = Snapshot(as_of, None, inputs["trainees"], status, core, exams, certs, db)
+    snap = Snapshot(as_of, None, inputs["trainees"], status, core, exams, certs, db, holds)
     return select_cohort(snap, cohort)
 
 
@@ -158,7 +163,29 @@ def _restrict(snapshot: Snapshot, ids: set[str]) -> Snapshot:
         core=keep(snapshot.core),
         exams=keep(snapshot.exams),
         certs=keep(snapshot.certs),
+        holds=keep(snapshot.holds),
     )
+
+
+HOLD_COLUMNS = ["trainee_id", "assignment", "form", "handed_in_at", "state", "what"]
+
+
+def exam_holds(snapshot: Snapshot) -> pd.DataFrame:
+    """The snapshot's held exam sittings, one row each (``trainee_id``, ``name``,
+    ``assignment``, ``form``, ``handed_in`` day, ``state``, ``what`` in plain words):
+    flagged ones first, then those awaiting manual grading, oldest hand-in first."""
+    cols = ["trainee_id", "name", "assignment", "form", "handed_in", "state", "what"]
+    h = snapshot.holds
+    if h.empty:
+        return pd.DataFrame(columns=cols)
+    names = snapshot.status.set_index("trainee_id")["name"] if not snapshot.status.empty else {}
+    out = h.assign(
+        name=h["trainee_id"].map(names).fillna(""),
+        handed_in=h["handed_in_at"].map(lambda t: t.date().isoformat()),
+        _flagged=h["state"] != "held-flagged",
+    )
+    out = out.sort_values(["_flagged", "handed_in_at", "trainee_id"], kind="stable")
+    return out[cols].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- cohort
