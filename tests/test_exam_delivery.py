@@ -40,8 +40,6 @@ from ppskit.exam.delivery import (
 )
 from ppskit.policies import load_policy
 
-pytestmark = pytest.mark.slow
-
 USERS = {"T1": "ppsk-t1", "T2": "ppsk-t2"}
 CAN_MAKE_USERS = os.geteuid() == 0 and all(shutil.which(t) for t in ("useradd", "runuser"))
 
@@ -150,6 +148,7 @@ def _manifest(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))["metadata"]["ppskit"]
 
 
+@pytest.mark.slow
 def test_delivery_gives_each_trainee_their_own_time_limit(site) -> None:  # noqa: ANN001
     from ppskit.exam.retake import prepare_and_deliver_retake
     from ppskit.ledger.accommodations import record_accommodation
@@ -187,6 +186,7 @@ def test_delivery_gives_each_trainee_their_own_time_limit(site) -> None:  # noqa
         deliver(site.course, "T2", assignment="retake-T1-1", db=site.db)
 
 
+@pytest.mark.slow
 def test_other_trainee_cannot_list_or_read(site) -> None:  # noqa: ANN001
     t1_root = site.exchange / "ppsk-t1"
     t1_copy = t1_root / "ppss" / "outbound" / "retake-T1-1" / "exam.ipynb"
@@ -209,6 +209,7 @@ def test_other_trainee_cannot_list_or_read(site) -> None:  # noqa: ANN001
         assert done.returncode != 0 and "Permission denied" in done.stderr, argv
 
 
+@pytest.mark.slow
 def test_trainee_fetches_submits_and_collect_files_it(site) -> None:  # noqa: ANN001
     listed = nbgrader_as(site, "ppsk-t1", "list")
     assert "exam-A" in listed.output and "retake-T1-1" in listed.output
@@ -229,6 +230,7 @@ def test_trainee_fetches_submits_and_collect_files_it(site) -> None:  # noqa: AN
     assert collect(site.course).count("unchanged") == 1  # collecting again changes nothing
 
 
+@pytest.mark.slow
 def test_hand_in_after_grading_is_kept_aside(site) -> None:  # noqa: ANN001
     from ppskit.cli import app
     from ppskit.exam.grade import grade
@@ -247,7 +249,10 @@ def test_hand_in_after_grading_is_kept_aside(site) -> None:  # noqa: ANN001
     assert (aside[0] / "timestamp.txt").read_text() != graded_stamp
 
 
+@pytest.mark.slow
 def test_delivery_refuses_plainly(site) -> None:  # noqa: ANN001
+    from ppskit.cli import app
+
     add_trainees(site.db, ["nobody"])
     with pytest.raises(DeliveryError, match="no Unix account 'ppsk-nobody'"):
         deliver(site.course, "nobody", form="A", db=site.db)
@@ -255,19 +260,29 @@ def test_delivery_refuses_plainly(site) -> None:  # noqa: ANN001
         deliver(site.course, "ghost", form="A", db=site.db)
     with pytest.raises(DeliveryError, match="ppskit exam build"):
         deliver(site.course, "T2", form="Z", db=site.db)
+    runner = CliRunner()
+    where = ["--course", str(site.root), "--db", site.db]
+    out = runner.invoke(app, ["exam", "deliver", "nobody", "--form", "A", *where])
+    assert out.exit_code == 1 and "Create the trainee's JupyterHub user" in out.output
+    assert "Traceback" not in out.output
+    out = runner.invoke(app, ["exam", "deliver", "T2", "--form", "B", *where])
+    assert out.exit_code == 0, out.output
+    assert "Already delivered (unchanged): exam-B to T2 (Unix user ppsk-t2)" in out.output
+    out = runner.invoke(app, ["exam", "retake", "T1", *where])
+    assert out.exit_code == 0, out.output
+    assert "retake-T1-1 to T1 (Unix user ppsk-t1)" in out.output
 
 
 # ----------------------------------------------------------- accommodations (no root)
 
 
-def test_accommodation_needs_a_trainee_and_a_reason(tmp_path: Path) -> None:
+def test_accommodation_needs_a_trainee_and_a_reason(db: str) -> None:
     from ppskit.ledger.accommodations import (
         AccommodationRefused,
         accommodation_in_force,
         record_accommodation,
     )
 
-    db = f"sqlite:///{tmp_path / 'ppskit.db'}"
     add_trainees(db, ["T9"])
     with pytest.raises(AccommodationRefused, match="did you mean 'T9'"):
         record_accommodation("t9", extra_time_pct=25, reason="dyslexia", by="c", db=db)
@@ -285,10 +300,9 @@ def test_accommodation_needs_a_trainee_and_a_reason(tmp_path: Path) -> None:
     assert accommodation_in_force("T9", on=later, db=db).extra_time_pct == 0
 
 
-def test_accommodate_command(tmp_path: Path) -> None:
+def test_accommodate_command(db: str) -> None:
     from ppskit.cli import app
 
-    db = f"sqlite:///{tmp_path / 'ppskit.db'}"
     add_trainees(db, ["T9"])
     runner = CliRunner()
     base = ["exam", "accommodate", "T9", "--extra-time", "50", "--by", "coordinator", "--db", db]
