@@ -184,6 +184,9 @@ def test_delivery_gives_each_trainee_their_own_time_limit(site) -> None:  # noqa
     assert retake.time_limit_minutes == ceil(minutes * retake.items / full * 1.5)
     with pytest.raises(DeliveryError, match="T1's retake"):
         deliver(site.course, "T2", assignment="retake-T1-1", db=site.db)
+    # With the retake open, a full form would show T1 the questions kept for it.
+    with pytest.raises(DeliveryError, match="retake open"):
+        deliver(site.course, "T1", form=plan.form, db=site.db)
 
 
 @pytest.mark.slow
@@ -258,8 +261,19 @@ def test_delivery_refuses_plainly(site) -> None:  # noqa: ANN001
         deliver(site.course, "nobody", form="A", db=site.db)
     with pytest.raises(DeliveryError, match="(?i)unknown trainee 'ghost'"):
         deliver(site.course, "ghost", form="A", db=site.db)
-    with pytest.raises(DeliveryError, match="ppskit exam build"):
+    with pytest.raises(DeliveryError, match="the full forms are A, B, C"):
         deliver(site.course, "T2", form="Z", db=site.db)
+    with pytest.raises(DeliveryError, match="ppskit exam retake T2"):
+        deliver(site.course, "T2", assignment="retake-T2-1", db=site.db)
+    from ppskit.ledger.api import record_exam_results
+
+    add_trainees(site.db, ["T3"])
+    day = date.today() - timedelta(days=2)
+    rows = [{"trainee_id": "T3", "date": day, "form": "A", "section": s, "score_pct": 95.0}
+            for s in load_policy().sections]  # fmt: skip
+    record_exam_results(rows, recorded_by="trainer", db=site.db)
+    with pytest.raises(DeliveryError, match="T3 has passed every section"):
+        deliver(site.course, "T3", form="B", db=site.db)
     runner = CliRunner()
     where = ["--course", str(site.root), "--db", site.db]
     out = runner.invoke(app, ["exam", "deliver", "nobody", "--form", "A", *where])

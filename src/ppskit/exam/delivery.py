@@ -242,6 +242,52 @@ def _release_app(**kwargs):  # noqa: ANN003, ANN202
     return PrivateRelease(**kwargs)
 
 
+def _sitting(
+    trainee_id: str, form: str | None, assignment: str | None, forms: list[str]
+) -> tuple[str, str | None]:
+    """``(assignment, full form or None)`` of the sitting asked for, or a plain refusal."""
+    if (form is None) == (assignment is None):
+        raise DeliveryError("Name either a form (--form A) or a retake (--assignment NAME).")
+    assignment = assignment or full_assignment(form)
+    retake = parse_retake(assignment)
+    if retake is not None:
+        if retake[0] != trainee_id:
+            raise DeliveryError(
+                f"{assignment} is {retake[0]}'s retake; it can only be delivered to {retake[0]}."
+            )
+        return assignment, None
+    full = {full_assignment(f): f for f in forms}
+    if assignment not in full:
+        raise DeliveryError(
+            f"There is no sitting {assignment}: the full forms are "
+            f"{', '.join(forms)} (--form A), a retake is named retake-<trainee>-<n>."
+        )
+    return assignment, full[assignment]
+
+
+def _check_full_sitting(
+    trainee_id: str, form: str, forms: list[str], db: str | None, today: date
+) -> None:
+    """Refuse a full sitting that would show the trainee questions they have seen, or
+    the form kept unseen for their open retake (the tracker's exam series decides)."""
+    from ppskit.status import exam_series
+
+    state = exam_series(trainee_id, as_of=today, db=db)
+    if state.exam == "passed":
+        raise DeliveryError(f"{trainee_id} has passed every section; no sitting is needed.")
+    if state.exam == "retake-open":
+        raise DeliveryError(
+            f"{trainee_id} has a retake open (by {state.retake_by}); a full form now would "
+            f"show them the questions kept for it. Run `ppskit exam retake {trainee_id}`."
+        )
+    unseen = [f for f in forms if f not in state.forms_seen]
+    if form in state.forms_seen and unseen:
+        raise DeliveryError(
+            f"{trainee_id} has already sat form {form} in this exam series; deliver form "
+            f"{unseen[0]} instead (ppskit exam deliver {trainee_id} --form {unseen[0]})."
+        )
+
+
 def deliver(
     course: Course,
     trainee_id: str,
@@ -265,27 +311,21 @@ def deliver(
     from ppskit.policies import load_policy
 
     today = today or date.today()
-    if (form is None) == (assignment is None):
-        raise DeliveryError("Name either a form (--form A) or a retake (--assignment NAME).")
-    if assignment is None:
-        assignment = full_assignment(form)
-    retake = parse_retake(assignment)
-    if retake is not None and retake[0] != trainee_id:
-        raise DeliveryError(
-            f"{assignment} is {retake[0]}'s retake; it can only be delivered to {retake[0]}."
-        )
+    bank = load_bank(course.assessments)
+    assignment, full_form = _sitting(trainee_id, form, assignment, bank.blueprint.forms)
     release = course.notebook("release", assignment)
     if not release.is_file():
-        what = "ppskit exam retake " + trainee_id if retake else "ppskit exam build"
+        what = "ppskit exam build" if full_form else f"ppskit exam retake {trainee_id}"
         raise DeliveryError(f"{assignment} has not been prepared yet: run `{what}` first.")
     policy = load_policy(_trainee_profile(trainee_id, db))
+    if full_form:
+        _check_full_sitting(trainee_id, full_form, bank.blueprint.forms, db, today)
     settings = delivery_settings(course)
     unix_user = settings.unix_user(trainee_id)
     root = prepare_trainee_exchange(settings, unix_user)
 
     nb = json.loads(release.read_text(encoding="utf-8"))
     man = nb["metadata"]["ppskit"]
-    bank = load_bank(course.assessments)
     accommodation = accommodation_in_force(trainee_id, on=today, db=db)
     extra = accommodation.extra_time_pct if accommodation else 0.0
     minutes = policy.exam_rules.minutes.at(today) if policy.exam_rules.minutes else None
