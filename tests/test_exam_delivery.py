@@ -253,6 +253,27 @@ def test_hand_in_after_grading_is_kept_aside(site) -> None:  # noqa: ANN001
 
 
 @pytest.mark.slow
+def test_hand_in_linking_to_trainer_files_is_refused(site) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    # Collecting runs as root: a hand-in whose notebook is a link to the source notebook
+    # (which holds the keys) must not be copied into submitted/ (and later feedback).
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    inbound = site.exchange / "ppsk-t1" / "ppss" / "inbound"
+    folder = inbound / f"ppsk-t1+retake-T1-1+{stamp}+x"
+    keys = site.root / "source" / "retake-T1-1" / "exam.ipynb"
+    script = f'mkdir "{folder}" && ln -s "{keys}" "{folder}/exam.ipynb" && ' \
+             f'printf "{stamp}" > "{folder}/timestamp.txt"'  # fmt: skip
+    made = as_trainee("ppsk-t1", "sh", "-c", script)
+    assert made.returncode == 0, made.stderr
+    report = collect(site.course)
+    refused = [h for h in report.handins if h.status == "refused"]
+    assert [(h.trainee_id, h.assignment) for h in refused] == [("T1", "retake-T1-1")]
+    assert "is a link" in refused[0].message
+    assert not (site.root / "submitted" / "T1" / "retake-T1-1").exists()
+
+
+@pytest.mark.slow
 def test_delivery_refuses_plainly(site) -> None:  # noqa: ANN001
     from ppskit.cli import app
 

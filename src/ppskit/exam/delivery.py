@@ -56,6 +56,7 @@ DEFAULT_UNIX_USER = "{trainee_lower}"
 
 BASE_MODE = 0o711  # trainees traverse the base, cannot list it
 TRAINEE_ROOT_MODE = 0o1770  # trainer + the trainee's private group; sticky
+COURSE_MODE = 0o755  # as nbgrader makes it (inside, the trainee may only submit)
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,9 @@ def _private_group(account: pwd.struct_passwd) -> int:
     return gid
 
 
-def _ensure_dir(path: Path, mode: int, gid: int = -1) -> None:
-    """Create ``path`` (or check the one there is ours) and set its group and mode."""
+def _ensure_dir(path: Path, mode: int | None, gid: int = -1) -> None:
+    """Create ``path`` (private at first), check it is a plain folder of ours, then set
+    its group and mode (None: leave the mode as it is)."""
     try:
         path.mkdir(mode=0o700, exist_ok=True)
         info = path.lstat()
@@ -151,7 +153,8 @@ def _ensure_dir(path: Path, mode: int, gid: int = -1) -> None:
             )
         if gid != -1:
             os.chown(path, -1, gid)
-        os.chmod(path, mode)
+        if mode is not None:
+            os.chmod(path, mode)
     except PermissionError:
         raise DeliveryError(
             f"Could not set up {path}: permission denied. Deliver as root (or as the "
@@ -172,6 +175,10 @@ def prepare_trainee_exchange(settings: DeliverySettings, unix_user: str) -> Path
         raise DeliveryError(f"Could not create {base.parent}: permission denied.") from None
     _ensure_dir(base, BASE_MODE)
     root = settings.trainee_root(unix_user)
+    # The course folder is made while the root is still private: once the trainee can
+    # write there, a folder or link of theirs under that name must never be used.
+    _ensure_dir(root, None)
+    _ensure_dir(root / settings.course_id, COURSE_MODE)
     _ensure_dir(root, TRAINEE_ROOT_MODE, gid)
     return root
 
@@ -399,6 +406,17 @@ def late_folder(course: Course, trainee_id: str, assignment: str, timestamp) -> 
     return course.state_dir / "late-handins" / trainee_id / assignment / stamp
 
 
+def _first_link(folder: Path) -> Path | None:
+    """The first symbolic link in a hand-in folder (or the folder itself), if any."""
+    if folder.is_symlink():
+        return folder
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            if os.path.islink(os.path.join(dirpath, name)):
+                return Path(dirpath, name)
+    return None
+
+
 def _collector(course: Course, trainee_id: str, report: CollectReport, **kwargs):  # noqa: ANN003, ANN202
     """nbgrader's ExchangeCollect for one trainee's exchange: submissions are filed
     under the trainee id (not the Unix name), and one arriving after its sitting was
@@ -425,6 +443,13 @@ def _collector(course: Course, trainee_id: str, report: CollectReport, **kwargs)
             owner = find_owner(src)
             if owner != rec["unix_user"]:
                 msg = f"{rec['filename']} belongs to '{owner}', not the trainee; left in place"
+                report.handins.append(HandIn(trainee_id, a, stamp, "refused", msg))
+                return False
+            link = _first_link(Path(src))
+            if link is not None:
+                # Collecting runs as the trainer: copying would follow the link and file
+                # whatever it points at (another trainee's sitting, a key) as the hand-in.
+                msg = f"{link} is a link, not a file the trainee wrote; left in place"
                 report.handins.append(HandIn(trainee_id, a, stamp, "refused", msg))
                 return False
             dest = course.folder(self.coursedir.submitted_directory, a, trainee_id)
