@@ -271,8 +271,7 @@ def retake(
     db: DbOption = None,
     course: Path = CourseOption,
 ) -> None:
-    """Prepare a partial retake of the trainee's failed sections, from an unseen form, and
-    deliver it to that trainee alone."""
+    """Prepare a partial retake (failed sections, unseen form); deliver it to that trainee."""
     from ppskit.cli.common import fail
     from ppskit.exam.retake import RetakeNotDelivered, RetakeRefused, prepare_and_deliver_retake
 
