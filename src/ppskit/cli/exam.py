@@ -13,7 +13,8 @@ import typer
 from ppskit.cli.common import DbOption
 
 app = typer.Typer(
-    help="Exams: record results, build, grade, retakes, item analysis.", no_args_is_help=True
+    help="Exams: record results, build, deliver, collect, grade, retakes, item analysis.",
+    no_args_is_help=True,
 )
 
 
@@ -285,26 +286,136 @@ def lint(
         raise typer.Exit(1)
 
 
+def _say_delivered(d) -> None:  # noqa: ANN001
+    """Tell the trainer where a delivered sitting is and how long the trainee has."""
+    limit = (
+        f"{d.time_limit_minutes} minutes"
+        + (f" (with {d.extra_time_pct:g}% extra time)" if d.extra_time_pct else "")
+        if d.time_limit_minutes is not None
+        else "no time limit (the profile sets none)"
+    )
+    verb = "Delivered" if d.changed else "Already delivered (unchanged)"
+    typer.echo(f"{verb}: {d.assignment} to {d.trainee_id} (Unix user {d.unix_user}); {limit}.")
+    typer.echo(
+        f"Only {d.unix_user} can see it: they fetch it in JupyterLab's Assignments tab "
+        f"(or `nbgrader fetch_assignment {d.assignment}`). Exchange copy: {d.outbound}"
+    )
+
+
 @app.command("retake")
 def retake(
     trainee_id: str = typer.Argument(..., help="Trainee id."),
     db: DbOption = None,
     course: Path = CourseOption,
 ) -> None:
-    """Prepare a partial retake of the trainee's failed sections, from an unseen form."""
+    """Prepare a partial retake (failed sections, unseen form); deliver it to that trainee."""
     from ppskit.cli.common import fail
-    from ppskit.exam.retake import RetakeRefused, prepare_retake
+    from ppskit.exam.retake import RetakeNotDelivered, RetakeRefused, prepare_and_deliver_retake
 
     try:
-        plan = prepare_retake(trainee_id, _course(course), db=db)
+        plan, delivery = prepare_and_deliver_retake(trainee_id, _course(course), db=db)
     except RetakeRefused as exc:
         fail(str(exc))
+    except RetakeNotDelivered as exc:
+        fail(
+            f"Prepared {exc.plan.assignment}, but it could not be delivered: {exc}\n"
+            f"When that is fixed, run `ppskit exam deliver {trainee_id} --assignment "
+            f"{exc.plan.assignment}`."
+        )
     verb = "Prepared" if plan.created else "Already prepared (unchanged)"
     typer.echo(
         f"{verb}: {plan.assignment} — form {plan.form}, sitting {plan.sitting} of "
         f"{plan.max_sittings}, sections: {', '.join(plan.sections)}."
     )
-    typer.echo(f"Hand {plan.release} to {trainee_id}; it must be handed in by {plan.retake_by}.")
+    _say_delivered(delivery)
+    typer.echo(f"It must be handed in by {plan.retake_by}.")
+
+
+@app.command("deliver")
+def deliver(
+    trainee_id: str = typer.Argument(..., help="Trainee id."),
+    form: str = typer.Option(None, "--form", help="A full sitting on this form, e.g. A."),
+    assignment: str = typer.Option(
+        None, "--assignment", help="A prepared retake, e.g. retake-T1-1 (instead of --form)."
+    ),
+    db: DbOption = None,
+    course: Path = CourseOption,
+) -> None:
+    """Deliver a sitting to one trainee's own exchange: only they can list and fetch it."""
+    from ppskit.cli.common import fail
+    from ppskit.db import LedgerNotFound
+    from ppskit.exam.delivery import DeliveryError
+    from ppskit.exam.delivery import deliver as run_deliver
+
+    try:
+        delivery = run_deliver(_course(course), trainee_id, form=form, assignment=assignment, db=db)
+    except (DeliveryError, LedgerNotFound) as exc:
+        fail(str(exc))
+    _say_delivered(delivery)
+
+
+@app.command("collect")
+def collect(course: Path = CourseOption) -> None:
+    """Collect every trainee's hand-ins from their exchanges into submitted/."""
+    from ppskit.exam.delivery import collect as run_collect
+
+    report = run_collect(_course(course))
+    new = report.count("collected") + report.count("updated")
+    typer.echo(
+        f"Collected {new} hand-ins ({report.count('updated')} replacing an ungraded earlier "
+        f"one); {report.count('unchanged')} already collected."
+    )
+    for h in report.kept_aside:
+        typer.secho(
+            f"  KEPT ASIDE {h.trainee_id} {h.assignment} (handed in {h.timestamp}): the "
+            f"sitting was already graded, so the graded hand-in stays. The new one is in "
+            f"{h.path}; decide with the trainee what happens to it.",
+            fg="yellow",
+        )
+    refused = [h for h in report.handins if h.status == "refused"]
+    for h in refused:
+        typer.secho(f"  NOT COLLECTED {h.trainee_id} {h.assignment}: {h.message}", fg="red")
+    for p in report.problems:
+        typer.secho(f"  {p}", fg="red", err=True)
+    if refused or report.problems:
+        raise typer.Exit(1)
+
+
+@app.command("accommodate")
+def accommodate(
+    trainee_id: str = typer.Argument(..., help="Trainee id."),
+    extra_time: float = typer.Option(
+        ..., "--extra-time", help="Extra time in percent of the standard time (0 withdraws it)."
+    ),
+    reason: str = typer.Option(..., "--reason", help="Why the extra time is granted."),
+    by: str = typer.Option(..., "--by", help="Who grants it."),
+    on: str = typer.Option(None, "--on", help="From this day, YYYY-MM-DD (default: today)."),
+    db: DbOption = None,
+) -> None:
+    """Record extra exam time for a trainee; sittings delivered from that day honour it."""
+    from ppskit.cli.common import fail, guarded, parse_day
+    from ppskit.ledger.accommodations import AccommodationRefused, record_accommodation
+
+    try:
+        acc = guarded(
+            record_accommodation,
+            trainee_id,
+            extra_time_pct=extra_time,
+            reason=reason,
+            by=by,
+            on=parse_day(on, "--on"),
+            db=db,
+        )
+    except AccommodationRefused as exc:
+        fail(str(exc))
+    typer.echo(
+        f"Recorded: {acc.trainee_id} has {acc.extra_time_pct:g}% extra exam time from "
+        f"{acc.granted_on} ({acc.reason}; granted by {acc.recorded_by})."
+    )
+    typer.echo(
+        "Sittings delivered from that day get the longer time; a sitting already "
+        f"delivered keeps its time until delivered again (ppskit exam deliver {acc.trainee_id})."
+    )
 
 
 @app.command("feedback")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ppskit.exam.bank import load_bank
 from ppskit.exam.build import (
@@ -26,6 +27,9 @@ from ppskit.exam.build import (
     write_keys,
 )
 from ppskit.exam.course import Course, full_assignment, retake_assignment
+
+if TYPE_CHECKING:
+    from ppskit.exam.delivery import Delivery
 
 
 class RetakeRefused(RuntimeError):
@@ -169,3 +173,31 @@ def prepare_retake(
         release=course.notebook("release", assignment),
         created=old != text,
     )
+
+
+class RetakeNotDelivered(RuntimeError):
+    """The retake was prepared but could not be delivered; ``plan`` says what was made."""
+
+    def __init__(self, plan: RetakePlan, reason: str):
+        self.plan = plan
+        super().__init__(reason)
+
+
+def prepare_and_deliver_retake(
+    trainee_id: str,
+    course: Course | None = None,
+    *,
+    db: str | None = None,
+    today: date | None = None,
+) -> tuple[RetakePlan, Delivery]:
+    """``ppskit exam retake ID``: prepare the retake, then deliver it to that trainee's
+    own exchange (``ppskit.exam.delivery``), so no other trainee can list or fetch it."""
+    from ppskit.exam.delivery import DeliveryError, deliver
+
+    course = course or Course.find()
+    plan = prepare_retake(trainee_id, course, db=db, today=today)
+    try:
+        delivery = deliver(course, trainee_id, assignment=plan.assignment, db=db, today=today)
+    except DeliveryError as exc:
+        raise RetakeNotDelivered(plan, str(exc)) from None
+    return plan, delivery
