@@ -178,6 +178,27 @@ def test_status_follows_the_recorded_cut(ledger, assessments: Path) -> None:  # 
     assert len(exam_results_frame(db=ledger.url)) == 8
 
 
+def test_reports_judge_each_sitting_by_its_recorded_cut(ledger, assessments: Path) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from ppskit.ledger.api import record_exam_results
+    from ppskit.reports.data import load_snapshot, section_pass_rates, trainee_report
+
+    for tid, form in (("HARD", "A"), ("EASY", "B")):
+        ledger.trainee(tid)
+        ledger.full_training(tid, "2026-09-01")
+        s = _sitting(form, 70.0, assessments)
+        s.trainee_id = tid
+        record_exam_results(s.rows(), recorded_by="trainer", db=ledger.url)
+    snap = load_snapshot(as_of=date(2026, 11, 3), db=ledger.url)
+    # The supervisor's report says what the status says: 70 % passes form A (cut 60)
+    # and fails form B (cut 80) in every section.
+    rates = section_pass_rates(snap).set_index("section")
+    assert (rates.loc[CA.sections, "passed"] == 1).all()
+    assert all(trainee_report(snap, "HARD").sittings["passed"])
+    assert not any(trainee_report(snap, "EASY").sittings["passed"])
+
+
 def test_a_changed_cut_is_only_recorded_as_a_correction(sqlite_ledger, tmp_path: Path) -> None:  # noqa: ANN001
     from ppskit.imports import ImportRejected
     from ppskit.ledger.api import record_exam_results

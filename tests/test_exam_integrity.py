@@ -208,6 +208,15 @@ def test_flagged_and_pending_sittings_are_held_and_shown_in_status(cohort) -> No
 
 
 @pytest.mark.slow
+def test_a_flagged_sitting_gets_no_feedback_page_before_review(cohort) -> None:  # noqa: ANN001
+    from ppskit.exam.feedback import generate_feedback
+
+    out = {o.trainee: o for o in generate_feedback(cohort.course, trainees=["flag"], db=cohort.db)}
+    assert out["flag"].status == "held" and "ppskit exam review" in out["flag"].message
+    assert not cohort.course.folder("feedback", "exam-A", "flag").exists()
+
+
+@pytest.mark.slow
 def test_dashboard_counts_and_lists_held_sittings(cohort) -> None:  # noqa: ANN001
     from ppskit.reports.dashboard import holds_html
     from ppskit.reports.data import exam_holds, load_snapshot
@@ -340,3 +349,16 @@ def test_malformed_answers_are_wrong_with_a_note_not_flagged(cohort) -> None:  #
     assert out.exit_code == 0, out.output
     assert "note: question 1 (answer box): the answer typed was `answer_1 = c`" in out.output
     assert "FLAGGED" not in out.output and "already recorded" in out.output
+
+
+@pytest.mark.slow
+def test_feedback_follows_the_review(cohort) -> None:  # noqa: ANN001
+    from ppskit.exam.feedback import generate_feedback
+
+    # By now "flag" was accepted and "reject" rejected (the tests above, in file order).
+    out = {
+        o.trainee: o
+        for o in generate_feedback(cohort.course, trainees=["flag", "reject"], db=cohort.db)
+    }
+    assert out["flag"].status == "written", out["flag"].message
+    assert out["reject"].status == "held" and "rejected" in out["reject"].message

@@ -47,7 +47,7 @@ class FeedbackOutcome:
 
     trainee: str
     assignment: str
-    status: str  # written | pending | failed
+    status: str  # written | pending | held | failed
     path: Path | None = None
     message: str = ""
 
@@ -65,6 +65,30 @@ def graded_pairs(
             continue
         pairs.append((trainee, assignment))
     return pairs
+
+
+def _held_back(sittings: list, db: str | None) -> dict[tuple[str, str], str]:
+    """Sittings that get no feedback page, with why: flagged and not accepted on review
+    (a page would tell the trainee their scores before a trainer has judged the
+    sitting), or rejected on review (the sitting does not count)."""
+    from ppskit.ledger.sittings import sitting_states
+
+    states = sitting_states(trainees=sorted({s.trainee_id for s in sittings}), db=db)
+    out = {}
+    for s in sittings:
+        mine = states[
+            (states["trainee_id"] == s.trainee_id)
+            & (states["assignment"] == s.assignment)
+            & (states["handed_in_at"].map(lambda t, at=s.handed_in_at: t == at))
+        ]
+        reviewed = mine.iloc[0]["reviewed"] if len(mine) else ""
+        if reviewed == "rejected":
+            out[s.trainee_id, s.assignment] = "rejected on review: no feedback for it"
+        elif s.tampered and reviewed != "accepted":
+            out[s.trainee_id, s.assignment] = (
+                "flagged: feedback waits until `ppskit exam review` accepts the sitting"
+            )
+    return out
 
 
 def leaks(text: str) -> list[str]:
@@ -90,17 +114,20 @@ def generate_feedback(
     from ppskit.exam.results import collect_sittings
 
     course = course or Course.find()
-    pending = {
-        (s.trainee_id, s.assignment)
-        for s in collect_sittings(course, assignments=assignments, trainees=trainees)
-        if s.pending
-    }
+    sittings = collect_sittings(course, assignments=assignments, trainees=trainees)
+    pending = {(s.trainee_id, s.assignment) for s in sittings if s.pending}
+    held = _held_back(sittings, db)
     config = nbgrader_config(course)
     if db:
         config.SectionFeedback.db = db
     bank = load_bank(course.assessments)
     out = []
     for trainee, assignment in graded_pairs(course, assignments, trainees):
+        if (trainee, assignment) in held:
+            out.append(
+                FeedbackOutcome(trainee, assignment, "held", message=held[trainee, assignment])
+            )
+            continue
         if (trainee, assignment) in pending and not include_pending:
             out.append(
                 FeedbackOutcome(

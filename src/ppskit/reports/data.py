@@ -23,6 +23,7 @@ from ppskit.ledger.api import certificate_events_frame
 from ppskit.ledger.sittings import open_holds
 from ppskit.ledger.tables import hours_entries, hours_events
 from ppskit.policies import DEFAULT_PROFILE, Policy, load_policy
+from ppskit.rules.exams import passed_sections
 from ppskit.status import (
     STAGES,
     SeriesState,
@@ -116,7 +117,7 @@ def load_snapshot(
     status = _numeric_status(status)
     core = _adjusted_core(inputs["sums"], inputs["events"])
     exams = effective_exam_results(inputs["exams"])
-    exams = exams[["trainee_id", "date", "form", "section", "score_pct"]].reset_index(drop=True)
+    exams = exams[EXAM_RULE_COLUMNS].reset_index(drop=True)
     certs = certificate_events_frame(db=db)
     if not certs.empty:
         certs = certs[certs["on_date"] <= as_of]
@@ -240,6 +241,10 @@ def _report_sections(snapshot: Snapshot) -> list[tuple[str, str]]:
     return list(rows.items())
 
 
+# What the exam rules read of a sitting's rows (cut_pct when the form has a cut).
+EXAM_RULE_COLUMNS = ["trainee_id", "date", "form", "section", "score_pct", "cut_pct"]
+
+
 def section_pass_rates(snapshot: Snapshot) -> pd.DataFrame:
     """Per exam section (the profiles' own sections): trainees who sat it, how many
     passed at the first attempt and at all, and the mean of every score (pass marks come
@@ -252,10 +257,14 @@ def section_pass_rates(snapshot: Snapshot) -> pd.DataFrame:
         return pd.DataFrame(rows, columns=cols)
     ids = [sid for sid, _ in sections]
     ex = ex[ex["section"].isin(ids)].sort_values(["trainee_id", "section", "date"])
-    marks = _policy_column(snapshot, ex["trainee_id"]).map(
-        lambda p: load_policy(p).exam.section_pass_pct
-    )
-    ex = ex.assign(ok=ex["score_pct"] >= marks - 1e-9)
+    # Each row against its own mark: the form's cut recorded with it, else the pass mark
+    # of the trainee's profile on the sitting date (the rule the status applies).
+    profiles = _policy_column(snapshot, ex["trainee_id"])
+    ok = np.zeros(len(ex), dtype=bool)
+    for profile in profiles.unique():
+        rows = (profiles == profile).to_numpy()
+        ok[rows] = passed_sections(ex[rows], load_policy(profile))
+    ex = ex.assign(ok=ok)
     per = ex.groupby(["section", "trainee_id"], sort=False).agg(
         first=("ok", "first"), any=("ok", "any")
     )
@@ -384,10 +393,10 @@ def trainee_report(snapshot: Snapshot, trainee_id: str) -> TraineeReport:
     else:
         sittings = ex.sort_values(["date", "form"], kind="stable").assign(
             name=lambda df: df["section"].map(names).fillna(df["section"]),
-            passed=lambda df: df["score_pct"] >= policy.exam.section_pass_pct - 1e-9,
+            passed=lambda df: passed_sections(df, policy),
         )[["date", "form", "section", "name", "score_pct", "passed"]]
     states = evaluate_series(
-        ex[["trainee_id", "date", "form", "section", "score_pct"]] if not ex.empty else ex,
+        ex[[c for c in EXAM_RULE_COLUMNS if c in ex.columns]] if not ex.empty else ex,
         policy.sections,
         policy,
         snapshot.as_of,
