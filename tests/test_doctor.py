@@ -31,6 +31,7 @@ from ppskit.doctor import (
     check_release,
     check_secret_files,
     check_timezone,
+    check_trainee_exchanges,
     check_trainer_only_folders,
     doctor,
     exposure,
@@ -200,6 +201,22 @@ def test_an_exchange_root_without_nbgrader_modes_is_a_problem(course: Path, tmp_
     shutil.rmtree(exchange)
     [missing] = run_checks(Setup(course), [check_exchange])
     assert missing.status == WARNING and "does not exist" in missing.message
+
+
+def test_a_trainee_exchange_open_to_others_is_a_problem(course: Path, tmp_path: Path):
+    base = tmp_path / "ppskit-exchange"
+    (base / "t1").mkdir(parents=True)
+    os.chmod(base, 0o711)
+    os.chmod(base / "t1", 0o1770)
+    with (course / "nbgrader_config.py").open("a") as fh:
+        fh.write(f"\nc.PpskitDelivery.exchange_root = {str(base)!r}\n")
+    assert _statuses(run_checks(Setup(course), [check_trainee_exchanges])) == {OK}
+    os.chmod(base / "t1", 0o1777)
+    os.chmod(base, 0o755)
+    found = run_checks(Setup(course), [check_trainee_exchanges])
+    assert _statuses(found) == {PROBLEM}
+    assert {r.fix for r in found} == {f"chmod 0711 {base}", f"chmod 1770 {base / 't1'}"}
+    assert any("other trainees could read" in r.message for r in found)
 
 
 def test_ledger_missing_is_named_and_not_created(course: Path):

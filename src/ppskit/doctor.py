@@ -529,6 +529,61 @@ def check_exchange(s: Setup) -> list[Result]:
     return out
 
 
+def check_trainee_exchanges(s: Setup) -> list[Result]:
+    """The per-trainee exchange folders ``ppskit exam deliver`` makes (docs/delivery.md)
+    keep their modes: the base may be passed but not listed, and each trainee's folder is
+    open to that trainee's own group only, so no trainee can see another's sittings."""
+    if s.course is None or isinstance(s.config, str):
+        return []
+    from ppskit.exam.course import Course
+    from ppskit.exam.delivery import BASE_MODE, TRAINEE_ROOT_MODE, delivery_settings
+
+    name = "trainee exchanges"
+    base = delivery_settings(Course(s.course)).exchange_root
+    if not base.is_dir():
+        return [Result(name, OK, f"No sitting delivered yet ({base} does not exist).")]
+    out = []
+    mode = stat.S_IMODE(base.stat().st_mode)
+    if mode & 0o077 != BASE_MODE & 0o077:
+        out.append(
+            Result(
+                name,
+                PROBLEM,
+                f"{base} has mode {mode:04o}: trainees could list who else has sittings "
+                f"(it must be {BASE_MODE:04o}).",
+                f"chmod {BASE_MODE:04o} {base}",
+            )
+        )
+    folders = [p for p in sorted(base.iterdir()) if p.is_dir() and not p.is_symlink()]
+    for folder in folders:
+        have = stat.S_IMODE(folder.stat().st_mode)
+        if have & stat.S_IRWXO or have & 0o070 != TRAINEE_ROOT_MODE & 0o070:
+            out.append(
+                Result(
+                    name,
+                    PROBLEM,
+                    f"{folder} has mode {have:04o}, not {TRAINEE_ROOT_MODE:04o}: "
+                    + (
+                        "other trainees could read this trainee's sittings"
+                        if have & stat.S_IRWXO
+                        else "its trainee cannot fetch or hand in"
+                    )
+                    + ".",
+                    f"chmod {TRAINEE_ROOT_MODE:04o} {folder}",
+                )
+            )
+    if not out:
+        out.append(
+            Result(
+                name,
+                OK,
+                f"{base} and its {len(folders)} trainee folder(s) are open to their own "
+                "trainee only.",
+            )
+        )
+    return out
+
+
 def check_packages(s: Setup) -> list[Result]:
     """nbgrader, ipywidgets and jupyterlab_widgets are installed in versions that fit."""
     from importlib.metadata import PackageNotFoundError, requires, version
@@ -955,6 +1010,7 @@ CHECKS: list[Callable[[Setup], list[Result]]] = [
     check_release,
     check_new_files,
     check_exchange,
+    check_trainee_exchanges,
     check_git,
     check_packages,
     check_kernel,
