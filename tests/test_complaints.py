@@ -424,3 +424,25 @@ def test_list_still_shows_a_complaint_whose_profile_lost_its_clocks(sqlite_db, t
     (line,) = list_complaints(as_of=date(2025, 6, 1), db=sqlite_db)
     assert (line.stage, line.due_on, line.overdue) == ("received", None, False)
     assert f"the profile '{pid}'" in line.next_action
+
+
+def test_the_transcript_shows_open_complaints_to_supervisors_without_details(ledger):
+    from ppskit.reports.data import load_snapshot, trainee_report
+    from ppskit.reports.render import trainee_html
+
+    _certified(ledger)
+    n = _open(ledger).complaint_id
+    page = trainee_html(
+        trainee_report(load_snapshot(as_of=date(2025, 4, 20), db=ledger.url), "T1"), dpi=40
+    )
+    assert "Open complaints" in page and f"<td>{n}</td>" in page and "received" in page
+    assert SUMMARY not in page and COMPLAINANT not in page
+    start_investigation(n, on=date(2025, 4, 12), by="o", db=ledger.url)
+    record_findings(
+        n, outcome="unsubstantiated", action="none", on=date(2025, 4, 20), by="o", db=ledger.url
+    )
+    close_complaint(n, on=date(2025, 6, 1), by="o", db=ledger.url)
+    later = trainee_html(
+        trainee_report(load_snapshot(as_of=date(2025, 6, 2), db=ledger.url), "T1"), dpi=40
+    )
+    assert "Open complaints" not in later

@@ -352,6 +352,9 @@ class TraineeReport:
     certificates: pd.DataFrame  # kind, on_date, expires_on, code, reason
     ce_entries: pd.DataFrame  # date, hours, topic, verified, note (current cycle)
     cycle_start: date | None
+    # Complaints not closed (number, received, stage, next deadline; never the summary
+    # or the complainant, which only `ppskit complaints show` gives).
+    complaints: list = field(default_factory=list)
 
     @property
     def verified_total(self) -> float:
@@ -438,7 +441,14 @@ def trainee_report(snapshot: Snapshot, trainee_id: str) -> TraineeReport:
         certificates=certs,
         ce_entries=ce,
         cycle_start=cycle_start,
+        complaints=_open_complaints(trainee_id, snapshot),
     )
+
+
+def _open_complaints(trainee_id: str, snapshot: Snapshot) -> list:
+    from ppskit.office.complaints import open_complaints
+
+    return open_complaints(trainee_id, as_of=snapshot.as_of, db=snapshot.db)
 
 
 CE_COLUMNS = ["date", "hours", "topic", "verified", "note"]

@@ -200,6 +200,17 @@ def trainee_html(rep: TraineeReport, dpi: int = 110) -> str:
             window_days=p.retake.window_days,
             max_sittings=p.retake.max_sittings_per_series,
             certs=certs,
+            complaints=[
+                {
+                    "number": c.complaint_id,
+                    "received_on": _day(c.received_on),
+                    "stage": c.stage,
+                    "due_on": _day(c.due_on) if c.due_on else "",
+                    "overdue": c.overdue,
+                    "next_action": c.next_action,
+                }
+                for c in rep.complaints
+            ],
             cycle_start=_day(rep.cycle_start),
             ce=ce,
             grandfathered=bool(s.get("grandfathered", False)),
