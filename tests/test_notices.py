@@ -317,6 +317,7 @@ def test_notices_are_delivered_to_a_local_smtp_server(ledger, tmp_path, smtp):
     # Sent once: the next send has nothing to do.
     again = send_notices(by="test", db=ledger.url, outbox=outbox, settings=_settings(smtp.port))
     assert again.sent == [] and len(smtp.received) == 1
+    assert again.message.startswith("No unsent notices")
     assert [n.state for n in list_notices(db=ledger.url)] == ["sent"]
 
 
@@ -413,3 +414,36 @@ def test_cli_run_send_and_list(ledger, tmp_path, smtp, monkeypatch):
 
 def test_audit_selection_hook_is_empty_until_audits_exist(ledger):
     assert audit_selection_notices(date(2025, 1, 1), ledger.url) == []
+
+
+def test_exam_results_follow_the_forms_own_cut(ledger, tmp_path):
+    # A form with its own standard-setting cut: 41.5 passes a cut of 40 although it is
+    # below the profile's pass mark, as ppskit status judges it.
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from ppskit.db import write_transaction
+    from ppskit.ledger.tables import exam_results
+
+    ledger.trainee("T1")
+    with write_transaction(ledger.url) as conn:
+        for s in SECTIONS:
+            conn.execute(
+                insert(exam_results).values(
+                    trainee_id="T1",
+                    date=date(2025, 3, 1),
+                    form="B",
+                    section=s,
+                    score_pct=41.5,
+                    source="test",
+                    recorded_by="test",
+                    recorded_at=datetime.now(UTC),
+                    cut_pct=40.0,
+                )
+            )
+    assert load_policy("ca-ppss").exam_rules.pass_pct.at() > 41.5
+    out = run_notices(as_of=date(2025, 3, 2), by="test", db=ledger.url, outbox=tmp_path)
+    words = _pdf_text(_files(tmp_path, "exam-results", "pdf")[0])
+    assert len(out.written) == 1 and "not passed" not in words
+    assert "You passed every section of the exam." in words

@@ -211,6 +211,8 @@ class SendOutcome:
     @property
     def message(self) -> str:
         """One plain summary with the next step."""
+        if not (self.sent or self.failed or self.no_address):
+            return "No unsent notices; write new ones with ppskit notices run."
         parts = [f"Sent {len(self.sent)} notice e-mail(s)."]
         if self.failed:
             why = self.failed[0][1]

@@ -188,8 +188,7 @@ def exam_results_notices(
         ["trainee_id", "date", "form", "profile"], sort=True
     ):
         policy = load_policy(profile or None)
-        sitting = sitting.copy()
-        sitting["date"] = pd.to_datetime(sitting["date"])
+        # Dates stay datetime.date, as the profile's dated pass marks are keyed.
         passed = passed_sections(sitting, policy)
         order = {s: i for i, s in enumerate(policy.sections)}
         results = sorted(
@@ -198,6 +197,7 @@ def exam_results_notices(
         lines = [
             f"{policy.section_label(s)}: {'passed' if ok else 'not passed'}" for s, ok in results
         ]
+        # pandas may hand the group key back as a Timestamp.
         sat = day if isinstance(day, date) else pd.Timestamp(day).date()
         all_passed = all(ok for _s, ok in results)
         closing = (
