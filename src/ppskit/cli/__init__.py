@@ -17,6 +17,7 @@ from ppskit.cli import (
     handbook,
     hours,
     modules,
+    notices,
     profiles,
     report,
     tracker,
@@ -39,6 +40,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(db.app, name="db")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(complaints.app, name="complaints")
+app.add_typer(notices.app, name="notices")
 tracker.register(app)
 report.register(app)
 handbook.register(app)

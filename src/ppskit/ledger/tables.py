@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -30,6 +31,9 @@ LEDGER_TABLES = (
     "accommodations",
     "complaints",
     "complaint_events",
+    "notices",
+    "notice_deliveries",
+    "contacts",
 )
 
 trainees = Table(
@@ -188,6 +192,45 @@ complaint_events = Table(
     Column("outcome", String(20), nullable=True),
     Column("action", String(20), nullable=True),
     Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A notice written to the outbox (``ppskit notices run``); (kind, trainee, key) once.
+notices = Table(
+    "notices",
+    metadata,
+    Column("notice_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("notice_key", String(100), nullable=False),
+    Column("created_on", Date, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "trainee_id", "notice_key", name="uq_notices_occasion"),
+)
+
+# One attempt to send a notice's e-mail: sent or failed (tried again until sent).
+notice_deliveries = Table(
+    "notice_deliveries",
+    metadata,
+    Column("delivery_id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("notices.notice_id"), nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("to_address", String(320), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A trainee's e-mail address for notices; the latest row for a trainee holds.
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("contact_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("email", String(320), nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -236,6 +236,9 @@ class Renewal(_Strict):
     window_days: Param[int]
     ce_hours: Param[float]
     ce_topics: list[CeTopicMinimum] = []
+    # Days before expires_on on which a renewal-due notice is written (ppskit notices run);
+    # None: the profile sends no renewal reminders.
+    notice_days: Param[list[int]] | None = None
 
 
 class Certification(_Strict):
