@@ -216,9 +216,7 @@ application_steps = Table(
     "application_steps",
     metadata,
     Column("step_id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "application_id", Integer, ForeignKey("applications.application_id"), nullable=False
-    ),
+    Column("application_id", Integer, ForeignKey("applications.application_id"), nullable=False),
     Column("step", String(20), nullable=False),
     Column("on_date", Date, nullable=False),
     Column("outcome", String(20), nullable=True),
