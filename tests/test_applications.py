@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from ppskit.cli import app
 from ppskit.db import get_engine, read_connection
 from ppskit.facts import FACT_COLUMNS, import_facts
+from ppskit.handbook import handbook_html
 from ppskit.imports import import_trainees
 from ppskit.ledger.certificates import certify
 from ppskit.ledger.tables import application_steps, cert_events
@@ -106,6 +107,12 @@ def test_calmhsa_reciprocity_carries_the_anchor_requirements_with_sources():
     # The appeal window is a setting until a source gives it, and is listed as such.
     where = {u.where: u for u in unverified_values(CAL)}
     assert where["applications.appeal_within_days"].reference.startswith("setting:")
+
+
+def test_the_handbook_keeps_the_bodys_own_reciprocity_words():
+    html = handbook_html(CAL)
+    assert "Valid in every county of the state." in html
+    assert "1,550 hours of peer work" in html  # the handbook text, not only the flags
 
 
 def test_an_eligible_applicant_is_approved(ledger):
