@@ -379,3 +379,40 @@ def test_cli_runs_the_process_and_lists_pinned_csv(ledger):
             "(ppskit applications appeal 1).",
         }
     ]
+
+
+@pytest.mark.parametrize(("days_before", "counted"), [(1095, True), (1096, False)])
+def test_peer_work_counts_on_the_1095th_day_before_the_review_not_the_1096th(
+    ledger, days_before, counted
+):
+    _applicant(ledger, "OS3")
+    _ethics(ledger, "OS3")
+    facts = ("certified-out-of-state", "no-pending-discipline", *LETTERS)
+    _facts(ledger, [["OS3", "2025-05-01", f, "yes", ""] for f in facts])
+    edge = (REVIEWED - timedelta(days=days_before)).isoformat()
+    ledger.hours(
+        [
+            *_work("OS3", "2024-09-01", 1549),
+            ["OS3", edge, 1, "work", "", "external", "yes", ""],
+            ["OS3", "2025-02-01", 14, "ce", "", "external", "yes", ""],
+            ["OS3", "2025-02-02", 6, "ce", "law-ethics", "external", "yes", ""],
+        ]
+    )
+    n = submit_application(
+        "OS3", kind="reciprocity", submitted_on=SUBMITTED, detail="NV", by="O", db=ledger.url
+    ).application_id
+    assert review_application(n, on=REVIEWED, by="O", db=ledger.url).eligible is counted
+
+
+def test_a_denied_appeal_makes_the_denial_final(ledger):
+    _applicant(ledger)
+    n = _reviewed(ledger)
+    decide_application(n, approve=False, on=DENIED, by="Office", db=ledger.url)
+    lodge_appeal(n, on=date(2025, 6, 20), by="Office", db=ledger.url)
+    out = decide_appeal(n, outcome="denied", on=date(2025, 6, 30), by="Office", db=ledger.url)
+    assert out.message.endswith("the denial is final.")
+    line = _line(ledger, n, date(2025, 6, 30))
+    assert (line.stage, line.due_on) == ("closed", None)
+    with pytest.raises(ApplicationRefused, match="has already been appealed"):
+        lodge_appeal(n, on=date(2025, 7, 1), by="Office", db=ledger.url)
+    assert list_applications(as_of=date(2025, 6, 30), pending_only=True, db=ledger.url) == []
