@@ -162,7 +162,8 @@ def list_(
     db: DbOption = None,
 ) -> None:
     """List applications with their stage, next deadline and next action."""
-    from ppskit.office.applications import format_lines, list_applications
+    from ppskit.office.application_output import format_lines
+    from ppskit.office.applications import list_applications
 
     lines = guarded(
         list_applications,
