@@ -317,6 +317,8 @@ def handbook_html(policy: Policy, *, on: date | None = None) -> str:
         if p.reciprocity
         else _text(p, "reciprocity", "The profile states no rule for a change of county or state.")
     )
+    if p.reciprocity and "reciprocity" in p.handbook:  # the body's own wording, too
+        rec += _text(p, "reciprocity", "")
     s.append(("Change of county or state", rec))
     s.append(("Supervision", _text(p, "supervision", "The profile states no supervision rule.")))
     comp = (

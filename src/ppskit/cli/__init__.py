@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from ppskit.cli import (
+    applications,
     complaints,
     db,
     doctor,
@@ -41,6 +42,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(complaints.app, name="complaints")
 app.add_typer(notices.app, name="notices")
+app.add_typer(applications.app, name="applications")
 tracker.register(app)
 report.register(app)
 handbook.register(app)

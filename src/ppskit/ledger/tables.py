@@ -34,6 +34,8 @@ LEDGER_TABLES = (
     "notices",
     "notice_deliveries",
     "contacts",
+    "applications",
+    "application_steps",
 )
 
 trainees = Table(
@@ -231,6 +233,39 @@ contacts = Table(
     Column("contact_id", Integer, primary_key=True, autoincrement=True),
     Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
     Column("email", String(320), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# An application for certification: ``initial``, ``reciprocity`` (out of state, with
+# ``detail`` the state that certified the applicant) or ``transfer`` (change of county,
+# ``detail`` the county moved to).
+applications = Table(
+    "applications",
+    metadata,
+    Column("application_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("submitted_on", Date, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# One step of an application: reviewed (outcome eligible/not-eligible, ``reasons`` the
+# engine's messages one per line), decided (approved/denied; ``stated_reason`` and
+# ``override`` for a person's reason), appealed, appeal-decided (upheld/denied).
+application_steps = Table(
+    "application_steps",
+    metadata,
+    Column("step_id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", Integer, ForeignKey("applications.application_id"), nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("outcome", String(20), nullable=True),
+    Column("reasons", Text, nullable=False, default=""),
+    Column("stated_reason", Text, nullable=False, default=""),
+    Column("override", Boolean, nullable=False, default=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

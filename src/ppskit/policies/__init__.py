@@ -271,9 +271,23 @@ class Grandfathering(_Strict):
 
 
 class Reciprocity(_Strict):
+    """Changes of county and state (seed 002 item 3). ``statewide``: a certificate holds
+    in every county, so a county transfer only records the move. ``requirements``: what
+    an out-of-state (reciprocity) applicant must show besides ``requirements.eligible``,
+    as engine rules on ledger records (facts, hours); ``out_of_state_must_apply_and_test``:
+    the state exam is still required after a reciprocity approval."""
+
     statewide: bool
     out_of_state_must_apply_and_test: bool
     reference: str = ""
+    requirements: list[Rule] = []
+
+
+class Applications(_Strict):
+    """Applications and eligibility decisions: a denial may be appealed within
+    ``appeal_within_days`` of the decision (the last day counts)."""
+
+    appeal_within_days: Param[int]
 
 
 class Complaints(_Strict):
@@ -309,6 +323,7 @@ class Policy(_Strict):
     fees: dict[str, Fee] = {}
     grandfathering: Grandfathering | None = None
     reciprocity: Reciprocity | None = None
+    applications: Applications | None = None
     complaints: Complaints | None = None
     handbook: dict[str, Text] = {}
 
@@ -316,6 +331,7 @@ class Policy(_Strict):
     def _facts_declared(self) -> Policy:
         rules = [*self.requirements.eligible, *self.requirements.training]
         rules += self.requirements.active
+        rules += self.reciprocity.requirements if self.reciprocity else []
         for r in rules:
             if (
                 isinstance(r, FactHolds)
