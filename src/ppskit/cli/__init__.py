@@ -19,6 +19,7 @@ from ppskit.cli import (
     modules,
     profiles,
     report,
+    supervision,
     tracker,
     trainees,
 )
@@ -39,6 +40,8 @@ app.add_typer(report.app, name="report")
 app.add_typer(db.app, name="db")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(complaints.app, name="complaints")
+app.add_typer(supervision.supervisors_app, name="supervisors")
+app.add_typer(supervision.supervision_app, name="supervision")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
