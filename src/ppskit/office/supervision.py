@@ -324,6 +324,10 @@ def _write_sessions(
         raise ImportRejected(source, errors)
     outcome = append_hours(conn, rows, by=by, source=source, today=today)
     ids = [int(i) for i in outcome.ids]
+    if not ids:
+        return ()
+    # The entries this call just wrote lie between its first and last id (a range, not
+    # an IN list of every id, which would pass the databases' parameter limits).
     entries = {
         e.entry_id: e
         for e in conn.execute(
@@ -332,28 +336,25 @@ def _write_sessions(
                 hours_entries.c.trainee_id,
                 hours_entries.c.date,
                 hours_entries.c.hours,
-            ).where(hours_entries.c.entry_id.in_(ids))
+            ).where(hours_entries.c.entry_id.between(min(ids), max(ids)))
         )
     }
     now = datetime.now(UTC)
-    session_ids = []
-    for entry_id, sid in zip(ids, supervisor_of, strict=True):
-        if sid is None:
-            continue
-        e = entries[entry_id]
-        session_ids.append(
-            conn.execute(
-                insert(supervision_sessions).values(
-                    entry_id=entry_id,
-                    trainee_id=e.trainee_id,
-                    supervisor_id=sid,
-                    date=e.date,
-                    hours=e.hours,
-                    recorded_by=by,
-                    recorded_at=now,
-                )
-            ).inserted_primary_key[0]
-        )
+    sessions = [
+        {
+            "entry_id": entry_id,
+            "trainee_id": entries[entry_id].trainee_id,
+            "supervisor_id": sid,
+            "date": entries[entry_id].date,
+            "hours": entries[entry_id].hours,
+            "recorded_by": by,
+            "recorded_at": now,
+        }
+        for entry_id, sid in zip(ids, supervisor_of, strict=True)
+        if sid is not None
+    ]
+    if sessions:
+        conn.execute(insert(supervision_sessions), sessions)
     return tuple(ids)
 
 
