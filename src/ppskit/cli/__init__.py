@@ -21,6 +21,7 @@ from ppskit.cli import (
     notices,
     profiles,
     report,
+    supervision,
     tracker,
     trainees,
 )
@@ -43,6 +44,8 @@ app.add_typer(profiles.app, name="profiles")
 app.add_typer(complaints.app, name="complaints")
 app.add_typer(notices.app, name="notices")
 app.add_typer(applications.app, name="applications")
+app.add_typer(supervision.supervisors_app, name="supervisors")
+app.add_typer(supervision.supervision_app, name="supervision")
 tracker.register(app)
 report.register(app)
 handbook.register(app)

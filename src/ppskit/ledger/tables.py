@@ -36,6 +36,9 @@ LEDGER_TABLES = (
     "contacts",
     "applications",
     "application_steps",
+    "supervisors",
+    "supervisor_qualifications",
+    "supervision_sessions",
 )
 
 trainees = Table(
@@ -266,6 +269,51 @@ application_steps = Table(
     Column("reasons", Text, nullable=False, default=""),
     Column("stated_reason", Text, nullable=False, default=""),
     Column("override", Boolean, nullable=False, default=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A supervisor the body has registered (seeds 002 and 004 say who may supervise).
+supervisors = Table(
+    "supervisors",
+    metadata,
+    Column("supervisor_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# What a supervisor holds, one kind per dated row (lived-experience, ppss-years,
+# managing, licence, supervisor-course); the latest row of a kind on or before a date
+# holds.
+supervisor_qualifications = Table(
+    "supervisor_qualifications",
+    metadata,
+    Column("qualification_id", Integer, primary_key=True, autoincrement=True),
+    Column("supervisor_id", String(64), ForeignKey("supervisors.supervisor_id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("flag", Boolean, nullable=True),
+    Column("years", Float, nullable=True),
+    Column("licence_kind", String(64), nullable=True),
+    Column("licence_number", String(64), nullable=True),
+    Column("expires_on", Date, nullable=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who gave a supervision hours entry: the entry (category supervision) and its
+# supervisor. Voiding the entry voids the session.
+supervision_sessions = Table(
+    "supervision_sessions",
+    metadata,
+    Column("session_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("hours_entries.entry_id"), nullable=False, unique=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("supervisor_id", String(64), ForeignKey("supervisors.supervisor_id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("hours", Float, nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -298,6 +298,86 @@ class Complaints(_Strict):
     reference: str = ""
 
 
+# ----------------------------------------------------------------- supervision
+
+
+class _Qualification(_Strict):
+    label: str  # plain words for messages: "5+ years as a Parent Peer Support Specialist"
+    reference: str = ""
+    unverified: bool = False
+
+
+class LivedExperienceQualifies(_Qualification):
+    """The supervisor is a parent whose child received behavioral health services in the
+    public children's system of care (recorded as ``lived-experience: yes``)."""
+
+    kind: Literal["lived-experience"]
+
+
+class PpssYearsQualifies(_Qualification):
+    """The supervisor has at least ``minimum`` years as a Parent Peer Support Specialist."""
+
+    kind: Literal["ppss-years"]
+    minimum: Param[float]
+
+
+class ManagingQualifies(_Qualification):
+    """The supervisor has experience managing others."""
+
+    kind: Literal["managing"]
+
+
+class LicenceQualifies(_Qualification):
+    """The supervisor holds a licence of an ``accepted`` kind, not expired on the date."""
+
+    kind: Literal["licence"]
+    accepted: Param[list[str]]
+
+
+class CourseQualifies(_Qualification):
+    """The supervisor completed the body's supervisor course on or before the date."""
+
+    kind: Literal["supervisor-course"]
+
+
+Qualification = Annotated[
+    LivedExperienceQualifies
+    | PpssYearsQualifies
+    | ManagingQualifies
+    | LicenceQualifies
+    | CourseQualifies,
+    Field(discriminator="kind"),
+]
+
+
+class SupervisionCadence(_Strict):
+    """How much supervision keeps a specialist supervised. ``per-period``: at least
+    ``hours`` in the ``period_days`` days up to and including the date. ``per-hours-worked``:
+    ``hours`` for every full ``worked_hours`` hours of work logged."""
+
+    kind: Literal["per-period", "per-hours-worked"]
+    hours: Param[float]
+    period_days: Param[int] | None = None
+    worked_hours: Param[float] | None = None
+
+    @model_validator(mode="after")
+    def _kind_has_its_number(self) -> SupervisionCadence:
+        if self.kind == "per-period" and self.period_days is None:
+            raise ValueError("a per-period supervision cadence needs period_days")
+        if self.kind == "per-hours-worked" and self.worked_hours is None:
+            raise ValueError("a per-hours-worked supervision cadence needs worked_hours")
+        return self
+
+
+class Supervision(_Strict):
+    """Who may supervise a specialist (every ``qualifies`` rule, on the session's date)
+    and how often (``cadence``)."""
+
+    qualifies: list[Qualification] = Field(min_length=1)
+    cadence: SupervisionCadence
+    reference: str = ""
+
+
 class Text(_Strict):
     """A passage of the body's own wording for the handbook, with its source."""
 
@@ -325,6 +405,7 @@ class Policy(_Strict):
     reciprocity: Reciprocity | None = None
     applications: Applications | None = None
     complaints: Complaints | None = None
+    supervision: Supervision | None = None
     handbook: dict[str, Text] = {}
 
     @model_validator(mode="after")
