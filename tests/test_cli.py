@@ -48,7 +48,8 @@ def test_demo_shows_every_stage_and_what_to_try(demo_db):
 def test_status_csv_has_the_pinned_columns(demo_db):
     url, _ = demo_db
     out = run("status", "--format", "csv", db=url).output
-    assert out.splitlines()[0] == PINNED + ",exam_holds"  # held exam sittings, added at the end
+    # Added at the end: held exam sittings, then supervision flags.
+    assert out.splitlines()[0] == PINNED + ",exam_holds,supervision"
     row = next(r for r in csv.DictReader(io.StringIO(out)) if r["trainee_id"] == "DEMO-04")
     assert row["exam"] == "retake-open"
     assert row["next_action"].startswith(
@@ -60,7 +61,7 @@ def test_status_csv_has_the_pinned_columns(demo_db):
 def test_status_json_and_single_trainee(demo_db):
     url, _ = demo_db
     data = json.loads(run("status", "--format", "json", "--trainee", "DEMO-08", db=url).output)
-    assert list(data[0]) == [*PINNED.split(","), "exam_holds"]
+    assert list(data[0]) == [*PINNED.split(","), "exam_holds", "supervision"]
     assert data[0]["stage"] == "renewal-due"
     missing = run("status", "--trainee", "NOPE", db=url)
     assert missing.exit_code == 1 and "unknown trainee 'NOPE'" in missing.output

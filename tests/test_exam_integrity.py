@@ -65,7 +65,7 @@ def test_status_lists_held_sittings_after_the_pinned_columns(db: str) -> None:
     add_trainees(db, ["T1", "T2"])
     append_event("T1", "exam-A", "A", AT, "held-flagged", by="trainer", db=db)
     df = status_frame(db=db)
-    assert list(df.columns)[-1] == "exam_holds"
+    assert list(df.columns)[-2:] == ["exam_holds", "supervision"]
     holds = dict(zip(df["trainee_id"], df["exam_holds"], strict=True))
     assert holds == {
         "T1": "exam-A (form A, handed in 2026-11-20): flagged, awaiting review",

@@ -186,6 +186,22 @@ def test_missing_supervision_for_specialists_only(ledger):
     assert flags(ledger, "2026-01-01") == {}
 
 
+def test_status_flags_specialists_whose_supervision_is_not_in_order(ledger):
+    from ppskit.status_output import format_status, status_frame
+
+    specialist(ledger, "C1", "calmhsa-pss-pc")
+    specialist(ledger, "C2", "calmhsa-pss-pc")
+    add_supervisor("K1", name="Course Done", by="office", db=ledger.url)
+    qualify_supervisor("K1", on=D("2025-06-01"), course_done=True, by="office", db=ledger.url)
+    session(ledger, "C1", "K1", "2026-01-05")
+    df = status_frame(as_of=D("2026-01-20"), db=ledger.url)
+    column = dict(zip(df["trainee_id"], df["supervision"], strict=True))
+    assert column["C1"] == ""  # in order: nothing to say
+    assert column["C2"].startswith("missing: ")
+    table = format_status(df)
+    assert "Supervision to put in order:" in table and "C2: missing" in table
+
+
 def test_calmhsa_supervisor_needs_the_course(ledger):
     specialist(ledger, "C1", "calmhsa-pss-pc")
     specialist(ledger, "C2", "calmhsa-pss-pc")

@@ -1,4 +1,5 @@
-"""Render the status table as text, CSV or JSON (pinned columns, then ``exam_holds``).
+"""Render the status table as text, CSV or JSON (pinned columns, then ``exam_holds`` and
+``supervision``).
 
 CSV on the screen is the pinned raw format other programs read; a CSV *file* (``ppskit
 status --format csv --output FILE``) is for people who open it in a spreadsheet, so
@@ -23,14 +24,19 @@ if TYPE_CHECKING:
 #: Added after the pinned columns: exam sittings held out of the tracker (awaiting manual
 #: grading, or flagged and awaiting ``ppskit exam review``), empty when there are none.
 HOLDS_COLUMN = "exam_holds"
+#: Then the supervision flag of a working specialist whose profile sets supervision
+#: rules: ``missing``, ``lapsed`` or ``unqualified`` with what to do, empty when it is in
+#: order or does not apply (:func:`ppskit.office.supervision.supervision_flags`).
+SUPERVISION_COLUMN = "supervision"
 
 
 def status_frame(
     *, as_of: date | None = None, trainee: str | None = None, db: str | None = None
 ) -> pd.DataFrame:
     """The pinned status columns of every trainee (or one; ``KeyError`` if unknown), then
-    ``exam_holds``."""
+    ``exam_holds`` and ``supervision``."""
     from ppskit.ledger.sittings import hold_notes, open_holds
+    from ppskit.office.supervision import supervision_flags
 
     df = compute_status(as_of=as_of, trainee=trainee, db=db)
     if trainee and df.empty:
@@ -40,6 +46,13 @@ def status_frame(
     out = df[STATUS_COLUMNS].copy()
     notes = hold_notes(open_holds(trainees=[trainee] if trainee else None, as_of=as_of, db=db))
     out[HOLDS_COLUMN] = [notes.get(t, "") for t in out["trainee_id"]]
+    flags = supervision_flags(as_of=as_of, db=db)
+    flagged = {
+        r.trainee_id: f"{r.supervision}: {r.supervision_note}"
+        for r in flags.itertuples()
+        if r.supervision != "ok"
+    }
+    out[SUPERVISION_COLUMN] = [flagged.get(t, "") for t in out["trainee_id"]]
     return out
 
 
@@ -144,4 +157,9 @@ def _table(df) -> str:  # noqa: ANN001
             "sitting with `ppskit exam review`, then run `ppskit exam results`)",
             markup=False,
         )
+    unsupervised = df[df[SUPERVISION_COLUMN] != ""] if SUPERVISION_COLUMN in df else df.iloc[0:0]
+    if not unsupervised.empty:
+        console.print("Supervision to put in order:")
+        for row in unsupervised.itertuples(index=False):
+            console.print(f"  {row.trainee_id}: {getattr(row, SUPERVISION_COLUMN)}", markup=False)
     return console.file.getvalue()
