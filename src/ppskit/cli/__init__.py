@@ -9,15 +9,18 @@ from __future__ import annotations
 import typer
 
 from ppskit.cli import (
+    accommodations,
     complaints,
     db,
     doctor,
     exam,
     facts,
+    fees,
     handbook,
     hours,
     modules,
     profiles,
+    replacement,
     report,
     tracker,
     trainees,
@@ -39,10 +42,13 @@ app.add_typer(report.app, name="report")
 app.add_typer(db.app, name="db")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(complaints.app, name="complaints")
+app.add_typer(accommodations.app, name="accommodations")
+app.add_typer(fees.app, name="fees")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
 doctor.register(app)
+replacement.register(app)
 
 
 def main() -> None:
