@@ -282,10 +282,13 @@ def decide_request(
             )
         elif decision == "approve":
             extra = f" Arrange the {req.kind} with the test site for {req.exam_date}."
+    late = requested_late(req.received_on, req.exam_date, req.profile)
+    # A late request may still be approved; the decision says so, for the record.
+    when = " (the request was received late)" if late else ""
     return RequestOutcome(
         request_id,
-        f"Accommodation request {request_id} {DECISIONS[decision]} on {on} by {by}.{extra}",
-        late=requested_late(req.received_on, req.exam_date, req.profile),
+        f"Accommodation request {request_id} {DECISIONS[decision]} on {on} by {by}{when}.{extra}",
+        late=late,
     )
 
 
