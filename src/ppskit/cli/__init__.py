@@ -9,17 +9,20 @@ from __future__ import annotations
 import typer
 
 from ppskit.cli import (
+    accommodations,
     applications,
     complaints,
     db,
     doctor,
     exam,
     facts,
+    fees,
     handbook,
     hours,
     modules,
     notices,
     profiles,
+    replacement,
     report,
     supervision,
     tracker,
@@ -46,10 +49,13 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(applications.app, name="applications")
 app.add_typer(supervision.supervisors_app, name="supervisors")
 app.add_typer(supervision.supervision_app, name="supervision")
+app.add_typer(accommodations.app, name="accommodations")
+app.add_typer(fees.app, name="fees")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
 doctor.register(app)
+replacement.register(app)
 
 
 def main() -> None:

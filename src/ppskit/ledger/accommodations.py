@@ -9,10 +9,11 @@ reads the one in force on the day a sitting is delivered.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from ppskit.db import read_connection, write_transaction
 from ppskit.ledger.lookup import unknown_trainee_message
@@ -46,11 +47,13 @@ def record_accommodation(
     by: str,
     on: date | None = None,
     db: str | None = None,
+    conn: Connection | None = None,
 ) -> Accommodation:
     """Record extra exam time for a registered trainee, taking effect on ``on`` (today).
 
     The reason is required (it is the record an auditor reads); the percent must lie in
-    the ledger's range. Nothing is written when a check fails.
+    the ledger's range. Nothing is written when a check fails. With ``conn``, the row is
+    written in that open transaction (an approved request: both rows or neither).
     """
     reason = (reason or "").strip()
     by = (by or "").strip()
@@ -66,7 +69,7 @@ def record_accommodation(
             f"{extra_time_pct:g} was given. (Record 0 to withdraw an accommodation.)"
         )
     on = on or date.today()
-    with write_transaction(db) as conn:
+    with nullcontext(conn) if conn is not None else write_transaction(db) as conn:
         known = conn.execute(
             select(trainees.c.trainee_id).where(trainees.c.trainee_id == trainee_id)
         ).first()

@@ -1,4 +1,4 @@
-"""Certificate events: issue, renew, suspend, reinstate, revoke, transfer.
+"""Certificate events: issue, renew, suspend, reinstate, revoke, transfer, replace.
 
 Each action is a new ``cert_events`` row; the rule checks use the status engine on the
 ledger as of the action's date, inside the same write transaction.
@@ -95,7 +95,10 @@ def _act(
     action = f"{kind} {trainee_id}"
     if on > today:
         raise _refuse(action, f"{on} is in the future; record events once they happen")
-    if kind in ("suspended", "reinstated", "revoked", "transferred") and not reason.strip():
+    if (
+        kind in ("suspended", "reinstated", "revoked", "transferred", "replaced")
+        and not reason.strip()
+    ):
         raise _refuse(action, "a reason is required (--reason TEXT)")
     # Inside a caller's transaction (a complaint's findings) the event and the caller's
     # own row commit together or not at all.
@@ -153,6 +156,21 @@ def _act(
             if stage not in ("certified", "renewal-due", "inactive", "suspended", "expired"):
                 raise _refuse(action, f"there is no certificate to revoke (stage is '{stage}')")
             msg = f"Certificate revoked on {on}."
+        elif kind == "replaced":
+            if stage not in ("certified", "renewal-due"):
+                raise _refuse(
+                    action,
+                    f"only a certificate in force can be replaced (stage is '{stage}'). "
+                    f"{row['next_action']}",
+                )
+            # Same certificate, new paper: the expiry stays, only the code changes.
+            expires_on = date.fromisoformat(row["expires_on"])
+            code = new_verification_code()
+            msg = (
+                f"Replacement certificate issued on {on}, valid until {expires_on}. "
+                f"New verification code {code}; the old code now answers REPLACED. "
+                f"Print it with: ppskit certificate {trainee_id}"
+            )
         elif kind == "transferred":
             if stage not in ("certified", "renewal-due", "inactive"):
                 raise _refuse(
@@ -205,6 +223,21 @@ def discipline(
 
     With ``conn``, the event is written in that open transaction (the caller commits)."""
     return _act(trainee_id, kind, on, by=by, reason=reason, db=db, today=today, conn=conn)
+
+
+def replace_certificate(
+    trainee_id: str,
+    *,
+    on: date,
+    reason: str,
+    by: str,
+    db: str | None = None,
+    today: date | None = None,
+) -> CertOutcome:
+    """Issue a replacement of the certificate in force (lost, damaged, name changed): a
+    ``replaced`` event with a new verification code and the same expiry. The old code
+    then answers REPLACED in ``ppskit verify``; the reason stays in the ledger."""
+    return _act(trainee_id, "replaced", on, by=by, reason=reason, db=db, today=today)
 
 
 def lookup_code(code: str, *, db: str | None = None) -> dict | None:

@@ -39,6 +39,10 @@ LEDGER_TABLES = (
     "supervisors",
     "supervisor_qualifications",
     "supervision_sessions",
+    "accommodation_requests",
+    "accommodation_decisions",
+    "fee_charges",
+    "fee_payments",
 )
 
 trainees = Table(
@@ -314,6 +318,73 @@ supervision_sessions = Table(
     Column("supervisor_id", String(64), ForeignKey("supervisors.supervisor_id"), nullable=False),
     Column("date", Date, nullable=False),
     Column("hours", Float, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A request for a test accommodation (extra-time, reader, separate-room, other) for an
+# exam date; ``details`` is supervisor-only (it may describe a disability).
+accommodation_requests = Table(
+    "accommodation_requests",
+    metadata,
+    Column("request_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("exam_date", Date, nullable=False),
+    Column("extra_time_pct", Float, nullable=True),
+    Column("details", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The one decision on a request (approved or denied), who made it and why.
+accommodation_decisions = Table(
+    "accommodation_decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "request_id",
+        Integer,
+        ForeignKey("accommodation_requests.request_id"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("decision", String(10), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A fee charged to a trainee: the schedule's amount in force on ``charged_on`` (in cents,
+# exact on every database), or an override with its reason.
+fee_charges = Table(
+    "fee_charges",
+    metadata,
+    Column("charge_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("charged_on", Date, nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+    Column("schedule_cents", Integer, nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("override_reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A payment received from a trainee (in cents), how it was paid and its receipt reference.
+fee_payments = Table(
+    "fee_payments",
+    metadata,
+    Column("payment_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("method", String(40), nullable=False),
+    Column("reference", Text, nullable=False, default=""),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -176,6 +176,9 @@ class ExamRules(_Strict):
     # feedback turns feedback pages into answer keys for a bank that is reused, so a
     # certification exam keeps the default.
     feedback: Literal["sections", "items"] = "sections"
+    # Office work (accommodation requests): a request received after this many days
+    # before the exam date is flagged late (CalMHSA: at least 30 days before).
+    accommodation_lead_days: Param[int] | None = None
 
     @model_validator(mode="after")
     def _grouping_covers_framework(self) -> ExamRules:
@@ -255,9 +258,33 @@ class Declared(_Strict):
     unverified: bool = False
 
 
+#: The kinds of fee a profile's schedule may list (``fees:`` keys); ``ppskit fees
+#: charge`` takes one of them. ``certification`` is the issuance fee, ``late-renewal`` the
+#: fee for a renewal after the deadline (charged on top of ``renewal``).
+FEE_KINDS = (
+    "application",
+    "exam",
+    "retake",
+    "certification",
+    "renewal",
+    "late-renewal",
+    "replacement",
+    "reinstatement",
+)
+
+
 class Fee(_Strict):
+    """One line of the fee schedule; ``amount`` is dated (the value in force on the day
+    of the charge is what is charged)."""
+
     label: str
     amount: Param[float]
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> Fee:
+        if any(v < 0 for v in self.amount.values.values()):
+            raise ValueError(f"fee '{self.label}' has a negative amount")
+        return self
 
 
 class Grandfathering(_Strict):
@@ -400,7 +427,7 @@ class Policy(_Strict):
     requirements: Requirements
     exam_rules: ExamRules
     certification: Certification
-    fees: dict[str, Fee] = {}
+    fees: dict[Literal[FEE_KINDS], Fee] = {}  # type: ignore[valid-type]
     grandfathering: Grandfathering | None = None
     reciprocity: Reciprocity | None = None
     applications: Applications | None = None

@@ -39,6 +39,17 @@ def _coded_events(trainee_id: str, db: str | None, as_of: date):  # noqa: ANN202
     return ev[ev["code"].notna() & (ev["code"] != "")]
 
 
+def _renewed_on(coded) -> str:  # noqa: ANN001
+    """The date of the latest renewal since the certificate was last issued, or ""."""
+    kinds = coded["kind"].tolist()
+    for i in range(len(kinds) - 1, -1, -1):
+        if kinds[i] == "issued":
+            return ""
+        if kinds[i] == "renewed":
+            return _iso(coded.iloc[i]["on_date"])
+    return ""
+
+
 def certificate_html(trainee_id: str, *, as_of: date | None = None, db: str | None = None) -> str:
     """The certificate page; ``NoCurrentCertificate`` when none is in force."""
     as_of = as_of or date.today()
@@ -64,7 +75,8 @@ def certificate_html(trainee_id: str, *, as_of: date | None = None, db: str | No
             trainee_id=trainee_id,
             profile_name=policy.name,
             certified_on=row["certified_on"],
-            renewed_on=_iso(last["on_date"]) if last["kind"] == "renewed" else "",
+            # A replacement copy still shows the renewal it carries.
+            renewed_on=_renewed_on(coded),
             expires_on=row["expires_on"],
             code=last["code"],
             grandfathered=_iso(policy.grandfathering.employed_on)
@@ -84,6 +96,16 @@ def write_certificate(
     path = out or reports_dir() / f"certificate-{trainee_id}.pdf"
     html_to_pdf(html, path)
     return Written([path], f"Certificate for {trainee_id}: {path}")
+
+
+def _replaced_on(coded, code: str) -> str:  # noqa: ANN001
+    """The date of the replacement (``ppskit replace``) that superseded ``code``, or ""
+    when the next coded event is a renewal (or there is none)."""
+    codes = coded["code"].tolist()
+    if code not in codes or codes.index(code) + 1 >= len(codes):
+        return ""
+    after = coded.iloc[codes.index(code) + 1]
+    return _iso(after["on_date"]) if after["kind"] == "replaced" else ""
 
 
 @dataclass
@@ -140,6 +162,14 @@ def verify_code(code: str, *, as_of: date | None = None, db: str | None = None) 
         msg = (
             f"VALID: {name} ({tid}) holds a current Parent Peer Support Specialist certificate, "
             f"first issued {row['certified_on']}, valid until {row['expires_on']}."
+        )
+    elif current and _replaced_on(coded, code):
+        # A replaced paper may be lost or stolen: name neither the new code nor the reason.
+        msg = (
+            f"REPLACED: code {code} is from a certificate of {name} ({tid}) that was "
+            f"replaced by a new copy on {_replaced_on(coded, code)}; only the new copy is "
+            f"valid. The certification is current until {row['expires_on']}; ask the "
+            "holder for the new copy."
         )
     elif current:
         msg = (
