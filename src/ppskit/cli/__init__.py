@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from ppskit.cli import (
+    audit,
     complaints,
     db,
     doctor,
@@ -39,6 +40,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(db.app, name="db")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(complaints.app, name="complaints")
+app.add_typer(audit.app, name="audit")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
