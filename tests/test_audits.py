@@ -324,3 +324,15 @@ def test_cli_draw_attach_decide_list_report(ledger, tmp_path, monkeypatch):
     )
     assert "proof.pdf (ok)" in cli("show", "1").output
     assert "2026-05-31" in cli("report").output
+
+
+def test_an_audit_with_no_ce_left_in_the_period_cannot_pass(ledger, tmp_path):
+    from ppskit.imports import void_hours
+
+    _renewed(ledger, ce_entries=1)
+    _draw_all(ledger)
+    (entry,) = _ce_entry_ids(ledger, 1)
+    void_hours(entry, reason="course never held", by="Ada", db=ledger.url)
+    assert audit_lines(db=ledger.url, root=tmp_path)[0].evidence == "incomplete"
+    with pytest.raises(AuditRefused, match="has no verified CE entry left"):
+        decide(1, "pass", by="Ada", db=ledger.url, root=tmp_path, today=TODAY)

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from ppskit.dates import fmt
@@ -51,7 +50,7 @@ from ppskit.ledger.tables import (
     trainees,
 )
 from ppskit.policies import load_policy
-from ppskit.rules.certificates import fold_certificates
+from ppskit.rules.certificates import apply_event
 
 #: Where evidence copies are kept, relative to the course folder: one file per SHA-256.
 EVIDENCE_DIR = Path("gradebook") / "evidence"
@@ -175,28 +174,23 @@ def _renewals(conn: Connection, recorded_by_then: datetime | None = None) -> lis
     if recorded_by_then is not None:
         rows = [r for r in rows if _aware(r.recorded_at) <= recorded_by_then]
     out: list[Renewal] = []
-    cols = ["trainee_id", "kind", "on_date", "expires_on", "reason"]
-    by_trainee: dict[str, list] = {}
-    for r in rows:
-        by_trainee.setdefault(r.trainee_id, []).append(r)
-    for tid, events in by_trainee.items():
-        frame = pd.DataFrame([[getattr(e, c) for c in cols] for e in events], columns=cols)
-        policy = {tid: load_policy(events[0].profile or None)}
-        for i, e in enumerate(events):
-            if e.kind != "renewed":
-                continue
-            before = fold_certificates(frame.iloc[:i], policy).get(tid)
-            if before is None or before.expires_on is None:
-                continue  # a renewal with no certificate before it renewed nothing
+    states: dict = {}
+    policies: dict[str, object] = {}
+    for e in rows:
+        if e.trainee_id not in policies:
+            policies[e.trainee_id] = load_policy(e.profile or None)
+        before = states.get(e.trainee_id)
+        if e.kind == "renewed" and before is not None and before.expires_on is not None:
             out.append(
                 Renewal(
                     e.event_id,
-                    tid,
+                    e.trainee_id,
                     e.on_date,
                     before.cycle_start,
                     before.expires_on - timedelta(days=1),
                 )
             )
+        apply_event(states, e.trainee_id, e.kind, e.on_date, e.expires_on, e.reason, policies)
     return out
 
 
@@ -292,17 +286,21 @@ def draw(
                 recorded_at=now,
             )
         ).inserted_primary_key[0]
-        for r in plan.drawn:
+        if plan.drawn:
             conn.execute(
-                insert(audits).values(
-                    draw_id=draw_id,
-                    renewal_event_id=r.event_id,
-                    trainee_id=r.trainee_id,
-                    period_start=r.period_start,
-                    period_end=r.period_end,
-                    recorded_by=by,
-                    recorded_at=now,
-                )
+                insert(audits),
+                [
+                    {
+                        "draw_id": draw_id,
+                        "renewal_event_id": r.event_id,
+                        "trainee_id": r.trainee_id,
+                        "period_start": r.period_start,
+                        "period_end": r.period_end,
+                        "recorded_by": by,
+                        "recorded_at": now,
+                    }
+                    for r in plan.drawn
+                ],
             )
     return DrawPlan(period_ending, rate_pct, seed, plan.eligible, plan.drawn, draw_id)
 
@@ -487,8 +485,11 @@ def period_evidence(
 
 def evidence_summary(entries: list[EntryEvidence]) -> str:
     """``complete`` (every entry has an intact file), ``changed`` (a file no longer
-    matches its hash or is gone) or ``incomplete`` (an entry has no file)."""
+    matches its hash or is gone) or ``incomplete`` (an entry has no file, or the period
+    has no counted CE entry left to show evidence for)."""
     states = {x.state for x in entries}
+    if not entries:
+        return "incomplete"
     if states & {"changed", "missing"}:
         return "changed"
     return "incomplete" if "none" in states else "complete"
@@ -567,6 +568,13 @@ def decide(
                 conn, a["trainee_id"], a["period_start"], a["period_end"], root
             )
             short = [x for x in entries if x.state != "ok"]
+            if not entries:
+                raise _refuse(
+                    source,
+                    f"audit {audit_id} cannot pass: the period {a['period_start']} to "
+                    f"{a['period_end']} has no verified CE entry left (voided since the "
+                    "renewal?); decide fail with a --reason",
+                )
             if short:
                 listed = ", ".join(f"entry {x.entry_id} ({x.state})" for x in short)
                 raise _refuse(

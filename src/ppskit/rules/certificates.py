@@ -80,26 +80,39 @@ def fold_certificates(certs: pd.DataFrame, policy_for: dict[str, Policy]) -> dic
         *(certs[c].tolist() for c in ["trainee_id", "kind", "on_date", "expires_on", "reason"]),
         strict=True,
     ):
-        st = out.setdefault(tid, CertState())
-        if kind == "issued":
-            out[tid] = CertState(
-                certified_on=on,
-                expires_on=expires or expiry_of_new_certificate(policy_for[tid], on),
-                cycle_start=on,
-            )
-        elif kind == "renewed" and st.expires_on:
-            st.before_renewal = (st.cycle_start, st.expires_on)
-            st.cycle_start = st.expires_on
-            st.expires_on = expires or expiry_after_renewal(policy_for[tid], st.expires_on)
-        elif kind in RENEWAL_UNDONE and st.before_renewal:
-            undo_renewal(st, kind, on, reason)
-        elif kind == "suspended":
-            st.suspended_on, st.suspended_reason = on, reason
-        elif kind == "reinstated":
-            st.suspended_on, st.suspended_reason = None, ""
-        elif kind == "revoked":
-            st.revoked_on, st.revoked_reason = on, reason
+        apply_event(out, tid, kind, on, expires, reason, policy_for)
     return out
+
+
+def apply_event(
+    out: dict[str, CertState],
+    tid: str,
+    kind: str,
+    on: date,
+    expires: date | None,
+    reason: str,
+    policy_for: dict[str, Policy],
+) -> None:
+    """Fold one certificate event into ``out[tid]`` (events come in date order)."""
+    st = out.setdefault(tid, CertState())
+    if kind == "issued":
+        out[tid] = CertState(
+            certified_on=on,
+            expires_on=expires or expiry_of_new_certificate(policy_for[tid], on),
+            cycle_start=on,
+        )
+    elif kind == "renewed" and st.expires_on:
+        st.before_renewal = (st.cycle_start, st.expires_on)
+        st.cycle_start = st.expires_on
+        st.expires_on = expires or expiry_after_renewal(policy_for[tid], st.expires_on)
+    elif kind in RENEWAL_UNDONE and st.before_renewal:
+        undo_renewal(st, kind, on, reason)
+    elif kind == "suspended":
+        st.suspended_on, st.suspended_reason = on, reason
+    elif kind == "reinstated":
+        st.suspended_on, st.suspended_reason = None, ""
+    elif kind == "revoked":
+        st.revoked_on, st.revoked_reason = on, reason
 
 
 def undo_renewal(st: CertState, kind: str, on: date, reason: str) -> None:
