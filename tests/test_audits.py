@@ -336,3 +336,61 @@ def test_an_audit_with_no_ce_left_in_the_period_cannot_pass(ledger, tmp_path):
     assert audit_lines(db=ledger.url, root=tmp_path)[0].evidence == "incomplete"
     with pytest.raises(AuditRefused, match="has no verified CE entry left"):
         decide(1, "pass", by="Ada", db=ledger.url, root=tmp_path, today=TODAY)
+
+
+def _mississippi_renewed(ledger, tmp_path) -> str:  # noqa: ANN001
+    """A Mississippi Parent/Caregiver CPSS issued 2019-10-01 (period ends 2023-09-30) and
+    renewed 2023-08-01 with 20 CE hours; returns the renewal's verification code."""
+    from conftest import write_csv
+
+    from ppskit.facts import FACT_COLUMNS, import_facts
+    from ppskit.imports import import_exam_results, import_hours, import_trainees
+    from ppskit.records import EXAM_COLUMNS, HOURS_COLUMNS, TRAINEE_COLUMNS
+
+    by = {"by": "board", "db": ledger.url}
+    row = ["M1", "Name M1", "1980-01-01", "yes", "high-school", "yes", "", "ms-dmh-cpss-pc"]
+    import_trainees(write_csv(tmp_path / "t.csv", TRAINEE_COLUMNS, [row]), **by)
+    facts = [["M1", "2019-01-01", "employed-in-system", "yes", ""]]
+    import_facts(write_csv(tmp_path / "f.csv", FACT_COLUMNS, facts), **by)
+    hours = [
+        ["M1", f"2019-02-{d:02d}", 10, "work", "paid", "session", "yes", ""] for d in range(1, 26)
+    ]
+    hours += [
+        ["M1", f"2019-04-0{d}", 7, "core", "communication", "session", "yes", ""] for d in (1, 2)
+    ]
+    hours += [
+        ["M1", f"2019-04-0{d}", 7, "specialization", "parent-caregiver", "session", "yes", ""]
+        for d in (3, 4)
+    ]
+    hours += [["M1", f"2021-03-0{d}", 10, "ce", "stigma", "external", "yes", ""] for d in (1, 2)]
+    import_hours(write_csv(tmp_path / "h.csv", HOURS_COLUMNS, hours), **by)
+    exams = [["M1", "2019-04-10", "A", s, 80] for s in load_policy("ms-dmh-cpss-pc").sections]
+    import_exam_results(write_csv(tmp_path / "e.csv", EXAM_COLUMNS, exams), **by)
+    certify("M1", on=date(2019, 10, 1), **by)
+    return renew("M1", on=date(2023, 8, 1), **by).code
+
+
+def test_a_failed_audit_withdraws_the_renewal_where_the_profile_says_so(ledger, tmp_path):
+    code = _mississippi_renewed(ledger, tmp_path)
+    assert ledger.status("2023-10-02", "M1")["expires_on"] == "2027-10-01"
+    plan = draw(date(2023, 9, 30), rate_pct=100, seed=1, by="Ada", db=ledger.url, today=TODAY)
+    (renewal,) = plan.drawn
+    assert (renewal.period_start, renewal.period_end) == (date(2019, 10, 1), date(2023, 9, 30))
+    out = decide(
+        1,
+        "fail",
+        reason="no in-service record",
+        on=date(2024, 2, 1),
+        by="Ada",
+        db=ledger.url,
+        root=tmp_path,
+        today=TODAY,
+    )
+    assert out.consequence == "withdraw" and "Renewal withdrawn on 2024-02-01" in out.message
+    # In force until the withdrawal, lapsed from it on.
+    held = ledger.status("2024-01-31", "M1")
+    assert (held["stage"], held["expires_on"]) == ("certified", "2027-10-01")
+    gone = ledger.status("2024-02-01", "M1")
+    assert (gone["stage"], gone["expires_on"]) == ("expired", "2024-02-01")
+    assert verify_code(code, as_of=date(2024, 2, 1), db=ledger.url).verdict == "EXPIRED"
+    assert verify_code(code, as_of=date(2024, 1, 31), db=ledger.url).valid
