@@ -663,6 +663,7 @@ def audit_lines(
     *,
     draw_id: int | None = None,
     trainee: str | None = None,
+    audit_id: int | None = None,
     db: str | None = None,
     root: Path | None = None,
 ) -> list[AuditLine]:
@@ -682,6 +683,8 @@ def audit_lines(
         q = q.where(audits.c.draw_id == draw_id)
     if trainee is not None:
         q = q.where(audits.c.trainee_id == trainee)
+    if audit_id is not None:
+        q = q.where(audits.c.audit_id == audit_id)
     out = []
     with read_connection(db) as conn:
         for r in conn.execute(q).all():
@@ -706,7 +709,7 @@ def audit_lines(
 def audit_detail(audit_id: int, *, db: str | None = None, root: Path | None = None) -> dict:
     """One audit for the office: its list line and every counted CE entry of the
     period with its evidence files and their state."""
-    found = [x for x in audit_lines(db=db, root=root) if x.audit_id == audit_id]
+    found = audit_lines(audit_id=audit_id, db=db, root=root)
     if not found:
         with read_connection(db) as conn:
             _audit_row(conn, audit_id)  # the refusal for an audit that does not exist
