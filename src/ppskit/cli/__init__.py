@@ -11,6 +11,7 @@ import typer
 from ppskit.cli import (
     accommodations,
     applications,
+    audit,
     complaints,
     db,
     doctor,
@@ -51,6 +52,7 @@ app.add_typer(supervision.supervisors_app, name="supervisors")
 app.add_typer(supervision.supervision_app, name="supervision")
 app.add_typer(accommodations.app, name="accommodations")
 app.add_typer(fees.app, name="fees")
+app.add_typer(audit.app, name="audit")
 tracker.register(app)
 report.register(app)
 handbook.register(app)

@@ -1,4 +1,6 @@
-"""Certificate events: issue, renew, suspend, reinstate, revoke, transfer, replace.
+"""Certificate events: issue, renew, suspend, reinstate, revoke, transfer, replace, and
+the undoing of a renewal that failed its CE audit (``renewal-denied`` /
+``renewal-withdrawn``).
 
 Each action is a new ``cert_events`` row; the rule checks use the status engine on the
 ledger as of the action's date, inside the same write transaction.
@@ -19,6 +21,7 @@ from ppskit.imports import ImportRejected, RowError
 from ppskit.ledger.tables import cert_events
 from ppskit.policies import load_policy
 from ppskit.rules.certificates import (
+    RENEWAL_UNDONE,
     expiry_after_renewal,
     expiry_of_new_certificate,
     renewal_opens,
@@ -95,10 +98,10 @@ def _act(
     action = f"{kind} {trainee_id}"
     if on > today:
         raise _refuse(action, f"{on} is in the future; record events once they happen")
+    undo = kind in RENEWAL_UNDONE
     if (
-        kind in ("suspended", "reinstated", "revoked", "transferred", "replaced")
-        and not reason.strip()
-    ):
+        undo or kind in ("suspended", "reinstated", "revoked", "transferred", "replaced")
+    ) and not reason.strip():
         raise _refuse(action, "a reason is required (--reason TEXT)")
     # Inside a caller's transaction (a complaint's findings) the event and the caller's
     # own row commit together or not at all.
@@ -177,6 +180,9 @@ def _act(
                     action, f"only a current certificate can be transferred (stage is '{stage}')"
                 )
             msg = f"Certificate transfer recorded on {on}: {reason}."
+        elif undo:
+            what = "denied" if kind == "renewal-denied" else "withdrawn"
+            msg = f"Renewal {what} on {on} ({reason.strip()})."
         else:  # pragma: no cover - guarded by callers
             raise ValueError(kind)
         conn.execute(
@@ -238,6 +244,45 @@ def replace_certificate(
     ``replaced`` event with a new verification code and the same expiry. The old code
     then answers REPLACED in ``ppskit verify``; the reason stays in the ledger."""
     return _act(trainee_id, "replaced", on, by=by, reason=reason, db=db, today=today)
+
+
+def undo_renewal(
+    trainee_id: str,
+    renewal_event_id: int,
+    kind: str,
+    *,
+    on: date,
+    reason: str,
+    by: str,
+    db: str | None = None,
+    today: date | None = None,
+    conn: Connection | None = None,
+) -> CertOutcome:
+    """Deny or withdraw a recorded renewal (``kind`` ``renewal-denied`` or
+    ``renewal-withdrawn``), e.g. after a failed CE audit.
+
+    Only the trainee's latest renewal, not undone yet, can be undone: the fold restores
+    the period before the latest renewal. With ``conn`` the event joins that transaction.
+    """
+    if kind not in RENEWAL_UNDONE:  # pragma: no cover - guarded by callers
+        raise ValueError(kind)
+    action = f"{kind} {trainee_id}"
+    with nullcontext(conn) if conn is not None else write_transaction(db) as c:
+        later = c.execute(
+            select(cert_events.c.event_id, cert_events.c.kind)
+            .where(cert_events.c.trainee_id == trainee_id)
+            .where(cert_events.c.kind.in_(("issued", "renewed", *RENEWAL_UNDONE)))
+            .order_by(cert_events.c.on_date.desc(), cert_events.c.event_id.desc())
+            .limit(1)
+        ).first()
+        if later is None or later.event_id != renewal_event_id:
+            raise _refuse(
+                action,
+                f"renewal event {renewal_event_id} is not {trainee_id}'s latest renewal in "
+                "force (a later issue, renewal or undoing is recorded), so it cannot be "
+                "undone; if the certificate must end, use ppskit suspend or ppskit revoke",
+            )
+        return _act(trainee_id, kind, on, by=by, reason=reason, db=db, today=today, conn=c)
 
 
 def lookup_code(code: str, *, db: str | None = None) -> dict | None:

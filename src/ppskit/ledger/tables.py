@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -43,6 +44,10 @@ LEDGER_TABLES = (
     "accommodation_decisions",
     "fee_charges",
     "fee_payments",
+    "audit_draws",
+    "audits",
+    "audit_decisions",
+    "audit_evidence",
 )
 
 trainees = Table(
@@ -385,6 +390,66 @@ fee_payments = Table(
     Column("currency", String(3), nullable=False),
     Column("method", String(40), nullable=False),
     Column("reference", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A random CE audit draw of renewals (``ppskit audit draw``): the period it covers, the
+# rate and seed that make it reproducible, and how many renewals were eligible.
+audit_draws = Table(
+    "audit_draws",
+    metadata,
+    Column("draw_id", Integer, primary_key=True, autoincrement=True),
+    Column("period_ending", Date, nullable=False),
+    Column("rate_pct", Float, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("eligible", Integer, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# One renewal drawn for audit: the ``renewed`` certificate event and the certificate
+# period whose CE it counted, [period_start, period_end] (both days included).
+audits = Table(
+    "audits",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("draw_id", Integer, ForeignKey("audit_draws.draw_id"), nullable=False),
+    Column("renewal_event_id", Integer, ForeignKey("cert_events.event_id"), nullable=False),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The decision on one audit (at most one): pass or fail, and for a fail what it did to
+# the renewal (deny or withdraw, from the trainee's profile).
+audit_decisions = Table(
+    "audit_decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("audit_id", Integer, ForeignKey("audits.audit_id"), nullable=False, unique=True),
+    Column("outcome", String(10), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("consequence", String(20), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# An evidence file attached to a CE hours entry: where the copy is stored (relative to
+# the course folder), its SHA-256 and size when attached. A file whose hash no longer
+# matches is reported as changed.
+audit_evidence = Table(
+    "audit_evidence",
+    metadata,
+    Column("evidence_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("hours_entries.entry_id"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("original_name", Text, nullable=False, default=""),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

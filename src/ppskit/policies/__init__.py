@@ -232,6 +232,16 @@ class CertificatePeriod(_Strict):
         return self
 
 
+class RenewalAudit(_Strict):
+    """A random audit of renewals for CE (``ppskit audit``): ``rate`` is the percent of a
+    period's renewals drawn; ``on_fail`` is what a failed audit does to the renewal:
+    ``deny`` (the renewal never took effect: the certificate ends at its old expiry) or
+    ``withdraw`` (the renewal held until the decision and ends then)."""
+
+    rate: Param[float]
+    on_fail: Param[Literal["deny", "withdraw"]]
+
+
 class Renewal(_Strict):
     """Renewal: inside [expires_on - window_days, expires_on), with enough CE hours
     dated in the current period."""
@@ -242,6 +252,7 @@ class Renewal(_Strict):
     # Days before expires_on on which a renewal-due notice is written (ppskit notices run);
     # None: the profile sends no renewal reminders.
     notice_days: Param[list[int]] | None = None
+    audit: RenewalAudit | None = None
 
 
 class Certification(_Strict):

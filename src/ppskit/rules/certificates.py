@@ -4,6 +4,11 @@ A period runs from its start (the issue date, or for a renewal the previous
 ``expires_on``) up to, not including, ``expires_on``; a CE hour counts only in the
 period that holds its date; renewal is accepted only inside
 [expires_on - window_days, expires_on).
+
+A renewal that fails its CE audit is undone by a later event: ``renewal-denied`` (the
+renewal never took effect: the period and expiry before it come back) or
+``renewal-withdrawn`` (it held until the withdrawal: the old period comes back, ending
+on the withdrawal date when that is after the old expiry).
 """
 
 from __future__ import annotations
@@ -30,6 +35,14 @@ class CertState:
     suspended_reason: str = ""
     revoked_on: date | None = None
     revoked_reason: str = ""
+    # (cycle_start, expires_on) before the latest renewal, so a failed CE audit can undo it.
+    before_renewal: tuple[date | None, date | None] | None = None
+    # Why the latest renewal was undone ("renewal-denied"/"renewal-withdrawn" reason).
+    renewal_undone: str = ""
+
+
+#: Certificate events that undo the latest renewal after a failed CE audit.
+RENEWAL_UNDONE = ("renewal-denied", "renewal-withdrawn")
 
 
 def expiry_of_new_certificate(policy: Policy, issued_on: date) -> date:
@@ -67,23 +80,49 @@ def fold_certificates(certs: pd.DataFrame, policy_for: dict[str, Policy]) -> dic
         *(certs[c].tolist() for c in ["trainee_id", "kind", "on_date", "expires_on", "reason"]),
         strict=True,
     ):
-        st = out.setdefault(tid, CertState())
-        if kind == "issued":
-            out[tid] = CertState(
-                certified_on=on,
-                expires_on=expires or expiry_of_new_certificate(policy_for[tid], on),
-                cycle_start=on,
-            )
-        elif kind == "renewed" and st.expires_on:
-            st.cycle_start = st.expires_on
-            st.expires_on = expires or expiry_after_renewal(policy_for[tid], st.expires_on)
-        elif kind == "suspended":
-            st.suspended_on, st.suspended_reason = on, reason
-        elif kind == "reinstated":
-            st.suspended_on, st.suspended_reason = None, ""
-        elif kind == "revoked":
-            st.revoked_on, st.revoked_reason = on, reason
+        apply_event(out, tid, kind, on, expires, reason, policy_for)
     return out
+
+
+def apply_event(
+    out: dict[str, CertState],
+    tid: str,
+    kind: str,
+    on: date,
+    expires: date | None,
+    reason: str,
+    policy_for: dict[str, Policy],
+) -> None:
+    """Fold one certificate event into ``out[tid]`` (events come in date order)."""
+    st = out.setdefault(tid, CertState())
+    if kind == "issued":
+        out[tid] = CertState(
+            certified_on=on,
+            expires_on=expires or expiry_of_new_certificate(policy_for[tid], on),
+            cycle_start=on,
+        )
+    elif kind == "renewed" and st.expires_on:
+        st.before_renewal = (st.cycle_start, st.expires_on)
+        st.cycle_start = st.expires_on
+        st.expires_on = expires or expiry_after_renewal(policy_for[tid], st.expires_on)
+    elif kind in RENEWAL_UNDONE and st.before_renewal:
+        undo_renewal(st, kind, on, reason)
+    elif kind == "suspended":
+        st.suspended_on, st.suspended_reason = on, reason
+    elif kind == "reinstated":
+        st.suspended_on, st.suspended_reason = None, ""
+    elif kind == "revoked":
+        st.revoked_on, st.revoked_reason = on, reason
+
+
+def undo_renewal(st: CertState, kind: str, on: date, reason: str) -> None:
+    """Fold a failed CE audit's consequence into ``st``: the period before the latest
+    renewal comes back; a withdrawal after the old expiry ends the certificate on the
+    withdrawal date (it was in force until then), a denial at the old expiry."""
+    start, old_expiry = st.before_renewal
+    st.cycle_start = start
+    st.expires_on = max(old_expiry, on) if kind == "renewal-withdrawn" else old_expiry
+    st.before_renewal, st.renewal_undone = None, reason
 
 
 def ce_in_current_period(
