@@ -412,8 +412,23 @@ def test_cli_run_send_and_list(ledger, tmp_path, smtp, monkeypatch):
     assert listed.exit_code == 0 and listed.output.count(" sent ") == 2
 
 
-def test_audit_selection_hook_is_empty_until_audits_exist(ledger):
-    assert audit_selection_notices(date(2025, 1, 1), ledger.url) == []
+def test_a_renewal_drawn_for_audit_gets_a_notice_naming_the_period(ledger):
+    from ppskit.ledger.certificates import certify, renew
+    from ppskit.office.audits import draw
+
+    ledger.trainee("T1")
+    assert audit_selection_notices(date.today(), ledger.url) == []
+    ledger.full_training("T1", "2024-01-10")
+    ledger.sitting("T1", "2024-05-01")
+    certify("T1", on=date(2024, 6, 1), by="board", db=ledger.url)
+    ledger.hours([["T1", "2025-03-10", 20, "ce", "stigma", "external", "yes", "course"]])
+    renew("T1", on=date(2026, 4, 1), by="board", db=ledger.url)
+    draw(date(2026, 5, 31), rate_pct=100, seed=1, by="Auditor", db=ledger.url,
+         today=date(2026, 7, 1))  # fmt: skip
+    [notice] = audit_selection_notices(date.today(), ledger.url)
+    assert notice.trainee_id == "T1" and notice.kind == "audit-selection"
+    text = " ".join(notice.paragraphs)
+    assert "1 June 2024" in text and "31 May 2026" in text and "does not mean" in text
 
 
 def test_exam_results_follow_the_forms_own_cut(ledger, tmp_path):

@@ -227,9 +227,42 @@ def exam_results_notices(
 
 
 def audit_selection_notices(as_of: date, db: str | None = None) -> list[Notice]:
-    """Notices to trainees whose renewal was drawn for a CE audit. Returns [] until the
-    audit tables exist (the lead wires the audit draw in here)."""
-    return []
+    """A notice to each trainee whose renewal was drawn for a CE audit on or before
+    ``as_of`` (``ppskit audit draw``): which period is audited and what to send."""
+    from ppskit.ledger.tables import audit_draws, audits
+
+    query = (
+        select(audits.c.audit_id, audits.c.trainee_id, audits.c.period_start,
+               audits.c.period_end, audit_draws.c.recorded_at)
+        .join(audit_draws, audit_draws.c.draw_id == audits.c.draw_id)
+        .order_by(audits.c.audit_id)
+    )  # fmt: skip
+    with read_connection(db) as conn:
+        rows = conn.execute(query).all()
+    out = []
+    for r in rows:
+        drawn = pd.Timestamp(r.recorded_at).date()
+        if drawn > as_of:
+            continue
+        out.append(
+            Notice(
+                "audit-selection",
+                r.trainee_id,
+                f"audit-{r.audit_id}",
+                as_of,
+                "Your renewal was chosen for a continuing-education check",
+                (
+                    "Each renewal period, the certification office checks the continuing "
+                    "education of a few renewals chosen at random. Yours was chosen: it "
+                    "does not mean anything is wrong.",
+                    f"Please send a certificate or other proof for each continuing-education "
+                    f"activity you counted between {long_date(r.period_start)} and "
+                    f"{long_date(r.period_end)}.",
+                    f"The office records the check as audit {r.audit_id}.",
+                ),
+            )
+        )
+    return out
 
 
 # ------------------------------------------------------------------------ all
