@@ -446,3 +446,16 @@ def test_the_transcript_shows_open_complaints_to_supervisors_without_details(led
         trainee_report(load_snapshot(as_of=date(2025, 6, 2), db=ledger.url), "T1"), dpi=40
     )
     assert "Open complaints" not in later
+
+
+def test_the_dashboard_office_tab_lists_open_complaints_without_details(ledger):
+    from ppskit.reports.office import office_html
+
+    _certified(ledger)
+    n = _open(ledger).complaint_id
+    page = office_html(date(2025, 4, 20), ledger.url)
+    assert "<h2>Open complaints</h2>" in page and f"<td>{n}</td>" in page
+    assert SUMMARY not in page and COMPLAINANT not in page
+    for part in ("CE audits", "Applications and appeals", "Accommodation requests",
+                 "Supervision"):  # fmt: skip
+        assert part in page and "could not be read" not in page

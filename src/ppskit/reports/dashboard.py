@@ -32,6 +32,7 @@ from ppskit.reports.data import (
     select_stage,
     trainee_report,
 )
+from ppskit.reports.office import office_html
 from ppskit.reports.render import cohort_charts, cohort_html, report_css, trainee_html
 from ppskit.status import STAGES
 
@@ -151,9 +152,12 @@ class Dashboard:
         self.holds_view = w.HTML()
         self.cohort_view = w.HTML()
         self.trainee_view = w.HTML()
-        self.tabs = w.Tab(children=[self.cohort_view, self.trainee_view])
+        self.office_view = w.HTML()
+        self.tabs = w.Tab(children=[self.cohort_view, self.trainee_view, self.office_view])
         self.tabs.set_title(0, "Cohort overview")
         self.tabs.set_title(1, "Trainee transcript")
+        self.tabs.set_title(2, "Office")
+        self._office_shown = False
         self._busy = False
         self._generation = 0
         self._transcript_for: str | None = None
@@ -229,8 +233,11 @@ class Dashboard:
 
         _soon(rest)
         self._transcript_for = None
+        self._office_shown = False
         if self.tabs.selected_index == 1:
             self._show_trainee()
+        elif self.tabs.selected_index == 2:
+            self._show_office()
 
     def _show_trainee(self) -> None:
         tid = self.trainee.value
@@ -241,6 +248,12 @@ class Dashboard:
             self.trainee_view.value = _message("Pick a trainee above to see their transcript.")
             return
         self.trainee_view.value = trainee_html(trainee_report(self.snapshot, tid))
+
+    def _show_office(self) -> None:
+        # Read when the tab is opened: the cohort view paints first.
+        if not self._office_shown:
+            self._office_shown = True
+            self.office_view.value = office_html(self.snapshot.as_of, self.db)
 
     # -- events
     def _on_filter(self, _change) -> None:  # noqa: ANN001
@@ -257,6 +270,8 @@ class Dashboard:
     def _on_tab(self, change) -> None:  # noqa: ANN001
         if change["new"] == 1:
             self._show_trainee()
+        elif change["new"] == 2:
+            self._show_office()
 
 
 def build_dashboard(*, db: str | None = None, as_of: date | None = None) -> w.Widget:
