@@ -273,6 +273,11 @@ def test_reciprocity_is_checked_from_ledger_records_and_still_needs_the_exam(led
     assert "The state exam is still required" in done.message
     assert approved_reciprocity("OS1", date(2025, 6, 12), db=ledger.url) == date(2025, 6, 12)
     assert approved_reciprocity("OS1", date(2025, 6, 11), db=ledger.url) is None
+    # In the status, the approval stands in for the training; the exam is still to pass.
+    before = ledger.status("2025-06-11", "OS1")
+    after = ledger.status("2025-06-12", "OS1")
+    assert before["stage"] == "in-training"
+    assert after["stage"] == "exam-ready" and after["exam"] == "none"
 
 
 def test_reciprocity_ce_must_include_law_and_ethics_within_two_years(ledger):

@@ -649,6 +649,20 @@ def list_applications(
     return out
 
 
+def approved_reciprocity_ids(
+    conn: Connection, as_of: date, trainee: str | None = None
+) -> frozenset[str]:
+    """Trainees with a reciprocity application approved on or before ``as_of`` (read in
+    the status engine's own transaction): their approval stands in for the training; the
+    state exam is still theirs to pass."""
+    apps = [
+        a.until(as_of)
+        for a in _load(conn, as_of=as_of)
+        if a.kind == "reciprocity" and (trainee is None or a.trainee_id == trainee)
+    ]
+    return frozenset(a.trainee_id for a in apps if assess(a, as_of)[0] == "approved")
+
+
 def approved_reciprocity(trainee_id: str, as_of: date, db: str | None = None) -> date | None:
     """The date a reciprocity application of ``trainee_id`` was approved on or before
     ``as_of`` (None if none): what the status engine can read to waive the training for

@@ -222,6 +222,11 @@ def evaluate_profile(
     )
     eligible, why_not, _ = all_of(g, policy.requirements.eligible)
     trained, training_todo, checks = all_of(g, policy.requirements.training)
+    # An approved reciprocity application (ppskit applications) stands in for the
+    # training: the office checked the profile's reciprocity rules; the exam remains.
+    recip = tr["trainee_id"].isin(inputs.get("reciprocity", ())).to_numpy(dtype=bool)
+    if recip.any():
+        trained = np.asarray(trained, dtype=bool) | recip
     active, active_todo, _ = all_of(g, policy.requirements.active)
     core_rule = policy.core_rule
     core_check = next(
