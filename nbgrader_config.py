@@ -24,7 +24,12 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from ppskit.exam.nbgrader_plugins import AddRubrics, CleanFeedback, GuardSubmission
+from ppskit.exam.nbgrader_plugins import (
+    AddRubrics,
+    ApplyClickedAnswers,
+    CleanFeedback,
+    GuardSubmission,
+)
 
 c = get_config()  # noqa: F821  (nbgrader injects get_config)
 
@@ -46,12 +51,15 @@ c.ClearSolutions.text_stub = (
     "press Shift+Enter when you are done.)"
 )
 
-# Sanitize: GuardSubmission records (and neutralises) edits to locked or test cells,
-# extra code and deleted cells before nbgrader's OverwriteCells restores the source.
+# Sanitize: ApplyClickedAnswers writes the answers a trainee clicked (answers.json,
+# handed in beside the notebook) into the blank answer boxes; GuardSubmission records
+# (and neutralises) edits to locked or test cells, extra code and deleted cells before
+# nbgrader's OverwriteCells restores the source.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
     DeduplicateIds,
     OverwriteKernelspec,
+    ApplyClickedAnswers,
     GuardSubmission,
     OverwriteCells,
     CheckCellMetadata,
