@@ -61,6 +61,8 @@ STYLE = """<style>
 .ppskit-mark label, .ppskit-mark input { font-size: 1.1em; cursor: pointer; }
 .ppskit-mark input[type=checkbox] { width: 1.2em; height: 1.2em; }
 .ppskit-written textarea { font-size: 1.1em; line-height: 1.5; }
+.jp-Cell:has(.ppskit-panel) .jp-InputPlaceholder,
+.jp-Cell:has(+ .jp-Cell .ppskit-choice-panel) .jp-InputPlaceholder { display: none; }
 </style>"""
 
 
@@ -77,10 +79,11 @@ def _questions(numbers: list[int]) -> str:
 
 def duration_text(left: timedelta) -> str:
     """A time left as a parent reads it: ``2 h 41 min``, ``41 min``, ``less than a
-    minute``."""
-    minutes = int(left.total_seconds() // 60)
-    if minutes < 1:
+    minute``. Whole minutes are rounded up, so a fresh three-hour exam says 3 h."""
+    seconds = left.total_seconds()
+    if seconds < 60:
         return "less than a minute"
+    minutes = -int(-seconds // 60)
     hours, minutes = divmod(minutes, 60)
     if hours and minutes:
         return f"{hours} h {minutes} min"
@@ -321,7 +324,9 @@ class ChoicePanel:
         self.widget = w.VBox(
             [w.HTML(STYLE), title, self.radio, self.mark_box, self.status], layout=_CARD
         )
+        self.widget.add_class("ppskit-panel")
         self.widget.add_class("ppskit-choice-panel")
+        self.widget.add_class(f"ppskit-q{number}")  # a handle for tests and styling
         session.listeners[f"choice-{number}"] = self.refresh
         self.refresh()
 
@@ -375,6 +380,9 @@ class WrittenPanel:
         self.text.observe(self._on_text, names="value")
         self.status = w.HTML(layout=_FULL)
         self.widget = w.VBox([w.HTML(STYLE), title, self.text, self.status], layout=_CARD)
+        self.widget.add_class("ppskit-panel")
+        self.widget.add_class("ppskit-written-panel")
+        self.widget.add_class(f"ppskit-q{number}")
         session.listeners[f"written-{item_id}"] = self.refresh
         self.refresh()
 
@@ -398,15 +406,16 @@ class WrittenPanel:
 class SummaryPanel:
     """The header (top of the exam) or the review list (end of the exam)."""
 
-    def __init__(self, session: ExamSession, heading: str, advice: str) -> None:
-        # The header and the review panel are told apart by their heading.
+    def __init__(self, session: ExamSession, heading: str, advice: str, name: str) -> None:
         self.session = session
         self.heading = heading
         self.advice = advice
         self.body = w.HTML(layout=_FULL)
         self.widget = w.VBox([self.body], layout=_CARD)
+        self.widget.add_class("ppskit-panel")
         self.widget.add_class("ppskit-summary")
-        session.listeners[f"summary-{heading}"] = self.refresh
+        self.widget.add_class(f"ppskit-{name}")
+        session.listeners[name] = self.refresh
         self.refresh()
 
     @property
@@ -487,6 +496,7 @@ def show_header() -> bool:
         session,
         "Your exam",
         "Click a letter under each question. Every click is saved at once.",
+        "header",
     )
     return _display(w.VBox([w.HTML(STYLE), panel.widget]))
 
@@ -517,5 +527,6 @@ def show_review() -> bool:
         "Before you hand in",
         "To change an answer, scroll up to its question and click another letter. Your "
         "answers are saved; hand in the exam the way your trainer explained.",
+        "review",
     )
     return _display(panel.widget)

@@ -181,7 +181,7 @@ def _intro(title: str, sections: list[str], policy: Policy, extra: str) -> str:
         f"This exam has {_plural(len(sections), 'section')}: {names}.\n\n"
         "**How to answer**\n\n"
         "1. Open the **Run** menu at the top of the page and choose **Run All Cells** "
-        "(or click the ⏩ button in the toolbar). The exam gets ready; this takes a few "
+        "(or click the ▸▸ button in the toolbar). The exam gets ready; this takes a few "
         "seconds.\n"
         "2. Under each question, click the letter of your answer: A, B, C or D. For a "
         "written answer, type in the box under the question. Every answer is saved at "
