@@ -55,7 +55,7 @@ def test_clicks_are_saved_at_once_and_reopening_restores_them(tmp_path: Path) ->
     two = answer_widgets.ChoicePanel(session, 2)
     answer_widgets.ChoicePanel(session, 3)
     written = answer_widgets.WrittenPanel(session, "d-as1", 4)
-    header = answer_widgets.SummaryPanel(session, "Your exam", "")
+    header = answer_widgets.SummaryPanel(session, "Your exam", "", "header")
     assert "0 of 4 answered." in header.text
     assert "Not answered yet: questions 1, 2, 3, 4." in header.text
 
