@@ -86,7 +86,8 @@ def test_trainee_answers_by_clicking_and_is_graded_as_typed(tmp_path: Path) -> N
     for n, item in enumerate(mc):
         key = bank.item(item["id"]).key
         choice[item["question"]] = key if n % 3 else "ABCD"[("ABCD".index(key) + 1) % 4]
-    keyboard_q = mc[1]["question"]
+    # A question whose letter is not A, so the arrow keys have to move.
+    keyboard_q = next(n for n, x in choice.items() if x != "A" and n != mc[0]["question"])
     marked_q = mc[2]["question"]
 
     # The trainee's folder under JupyterLab's root: the released exam, as delivered.
@@ -126,17 +127,20 @@ def test_trainee_answers_by_clicking_and_is_graded_as_typed(tmp_path: Path) -> N
         assert page.locator(".jp-CodeCell .jp-InputArea-editor:visible").count() == 0
 
         for number, letter in choice.items():
+            # The letters are one radio group, named for screen readers.
+            group = page.locator(f".ppskit-q{number}").get_by_role(
+                "group", name=f"Your answer to question {number}"
+            )
             panel = page.locator(f".ppskit-q{number}")
-            radio = panel.get_by_role("radio", name=letter, exact=True)
+            radio = group.get_by_role("radio", name=letter, exact=True)
             if number == keyboard_q:
-                # By keyboard: focus the first letter, move with the arrow keys.
-                first = panel.get_by_role("radio", name="A", exact=True)
+                # By keyboard: focus the first letter, choose it, move with the arrows.
+                first = group.get_by_role("radio", name="A", exact=True)
                 first.scroll_into_view_if_needed()
                 first.focus()
                 page.keyboard.press("Space")
                 for _ in range("ABCD".index(letter)):
-                    page.keyboard.press("Tab")
-                    page.keyboard.press("Space")
+                    page.keyboard.press("ArrowRight")
             else:
                 radio.scroll_into_view_if_needed()
                 radio.check()

@@ -66,6 +66,117 @@ STYLE = """<style>
 </style>"""
 
 
+# The letters as one native radio group: a <fieldset> whose <legend> names it for
+# screen readers ("Your answer to question 7"), radio inputs sharing one name, so Tab
+# reaches the group and the arrow keys move between letters (ipywidgets' RadioButtons
+# gives its inputs no name, so arrow keys do nothing there, and no group name).
+_LETTERS_ESM = """
+function render({ model, el }) {
+  const fieldset = document.createElement("fieldset");
+  fieldset.className = "ppskit-letters";
+  const legend = document.createElement("legend");
+  fieldset.appendChild(legend);
+  // One name per view: two views of one question must not share a radio group.
+  const name = "ppskit-" + Math.random().toString(36).slice(2);
+  const inputs = model.get("options").map((letter) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "radio";
+    input.name = name;
+    input.value = letter;
+    input.addEventListener("change", () => {
+      if (input.checked) {
+        model.set("value", letter);
+        model.save_changes();
+      }
+    });
+    const text = document.createElement("span");
+    text.textContent = letter;
+    label.append(input, text);
+    fieldset.appendChild(label);
+    return input;
+  });
+  function update() {
+    legend.textContent = model.get("label");
+    for (const input of inputs) {
+      input.checked = input.value === model.get("value");
+      input.disabled = model.get("disabled");
+    }
+  }
+  model.on("change:value", update);
+  model.on("change:disabled", update);
+  model.on("change:label", update);
+  update();
+  el.appendChild(fieldset);
+}
+export default { render };
+"""
+
+_LETTERS_CSS = """
+.ppskit-letters { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap;
+  gap: 0.6em; align-items: center; }
+.ppskit-letters legend { font-weight: 600; font-size: 1.1em; padding: 0; margin-bottom: 0.4em;
+  width: 100%; }
+.ppskit-letters label { display: inline-flex; align-items: center; gap: 0.5em;
+  font-size: 1.3em; font-weight: 600; min-width: 3.2em; min-height: 2.4em;
+  padding: 0.2em 0.9em; border: 2px solid #777; border-radius: 8px; cursor: pointer;
+  background: #fff; color: #111; }
+.ppskit-letters label:has(input:checked) { border: 4px solid #1a5fb4; background: #e6f0fb;
+  text-decoration: underline; }
+.ppskit-letters label:has(input:disabled) { cursor: not-allowed; opacity: 0.7; }
+.ppskit-letters input[type=radio] { width: 1.3em; height: 1.3em; margin: 0; }
+.ppskit-letters label:has(input:focus-visible) { outline: 3px solid #1a5fb4;
+  outline-offset: 2px; }
+"""
+
+
+_letter_class: type | None = None
+
+
+def _anywidget_letters() -> type | None:
+    """The anywidget class of the letter group (made once), or None without anywidget."""
+    global _letter_class
+    if _letter_class is None:
+        try:
+            import anywidget
+            import traitlets
+        except ImportError:
+            return None
+
+        class LetterChoice(anywidget.AnyWidget):
+            _esm = _LETTERS_ESM
+            _css = _LETTERS_CSS
+            options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+            value = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+            label = traitlets.Unicode("").tag(sync=True)
+            disabled = traitlets.Bool(False).tag(sync=True)
+
+        _letter_class = LetterChoice
+    return _letter_class
+
+
+def letter_choice(number: int, value: str | None) -> w.DOMWidget:
+    """The letters A-D of question ``number`` as one radio group with ``.value`` (a
+    letter or None) and ``.disabled``: an anywidget with a named group (arrow keys, a
+    group name for screen readers), or ipywidgets' RadioButtons where anywidget is not
+    installed (mouse, Tab and Space still work)."""
+    label = f"Your answer to question {number}"
+    cls = _anywidget_letters()
+    if cls is not None:
+        return cls(options=list(LETTERS), value=value, label=label)
+    radio = w.RadioButtons(
+        options=list(LETTERS),
+        value=value,
+        description=label,
+        orientation="horizontal",
+        tooltip=label,
+        style={"description_width": "initial"},
+        layout=w.Layout(width="auto"),
+    )
+    radio.add_class("ppskit-answer")
+    return radio
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -297,20 +408,12 @@ class ChoicePanel:
     def __init__(self, session: ExamSession, number: int) -> None:
         self.session = session
         self.number = number
-        title = w.HTML(
-            f"<div style='font-weight:600;font-size:1.1em'>Your answer to question {number}"
-            "</div><div style='color:#444'>Click one letter (or press Tab to reach the "
-            "letters, then Space to choose).</div>",
+        hint = w.HTML(
+            "<div style='color:#444'>Click one letter. (With the keyboard: Tab to the "
+            "letters, then the arrow keys.)</div>",
             layout=_FULL,
         )
-        self.radio = w.RadioButtons(
-            options=list(LETTERS),
-            value=session.letter(number),
-            orientation="horizontal",
-            tooltip=f"Your answer to question {number}",
-            layout=w.Layout(width="auto"),
-        )
-        self.radio.add_class("ppskit-answer")
+        self.radio = letter_choice(number, session.letter(number))
         self.radio.observe(self._on_choice, names="value")
         self.mark_box = w.Checkbox(
             value=number in session.marked,
@@ -322,7 +425,7 @@ class ChoicePanel:
         self.mark_box.observe(lambda ch: self.mark(ch["new"]), names="value")
         self.status = w.HTML(layout=_FULL)
         self.widget = w.VBox(
-            [w.HTML(STYLE), title, self.radio, self.mark_box, self.status], layout=_CARD
+            [w.HTML(STYLE), self.radio, hint, self.mark_box, self.status], layout=_CARD
         )
         self.widget.add_class("ppskit-panel")
         self.widget.add_class("ppskit-choice-panel")
