@@ -113,6 +113,19 @@ def test_a_typed_answer_counts_and_shows_no_panel(tmp_path: Path, monkeypatch) -
     assert session.time_text() == ""  # no limit in the manifest: no clock
 
 
+def test_letters_are_one_named_group_or_ipywidgets_radios(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    session = answer_widgets.ExamSession(str(tmp_path), _manifest(None))
+    letters = answer_widgets.ChoicePanel(session, 2).radio
+    assert letters.label == "Your answer to question 2"
+    assert list(letters.options) == ["A", "B", "C", "D"]
+    # Without anywidget: ipywidgets' radio buttons, saving the same way.
+    monkeypatch.setattr(answer_widgets, "_anywidget_letters", lambda: None)
+    panel = answer_widgets.ChoicePanel(session, 3)
+    assert panel.radio.description == "Your answer to question 3"
+    panel.choose("D")
+    assert read_answers(tmp_path)["answers"] == {"answer_3": "D"}
+
+
 def test_an_unreadable_answers_file_starts_afresh(tmp_path: Path) -> None:
     (tmp_path / ANSWERS_FILE).write_text('{"answers": ["not", "a", "mapping"')
     session = answer_widgets.ExamSession(str(tmp_path), _manifest())

@@ -74,6 +74,17 @@ _LETTERS_ESM = """
 function render({ model, el }) {
   const fieldset = document.createElement("fieldset");
   fieldset.className = "ppskit-letters";
+  // Keys pressed here are the trainee's, not JupyterLab's: without this, command mode
+  // takes the arrow keys (move between cells) and letters ("D D" deletes a cell).
+  // JupyterLab reads shortcuts as the key event bubbles up to the document; the
+  // browser's own radio handling (the arrow keys) is left alone.
+  fieldset.setAttribute("data-lm-suppress-shortcuts", "true");
+  fieldset.addEventListener("keydown", (event) => {
+    const plain = !event.ctrlKey && !event.metaKey && !event.altKey;
+    if (plain && (event.key.startsWith("Arrow") || event.key.length === 1)) {
+      event.stopPropagation();
+    }
+  });
   const legend = document.createElement("legend");
   fieldset.appendChild(legend);
   // One name per view: two views of one question must not share a radio group.
