@@ -77,7 +77,7 @@ def test_clicks_are_saved_at_once_and_reopening_restores_them(tmp_path: Path) ->
     again = answer_widgets.ExamSession(str(tmp_path), _manifest(), now=clock)
     p1, p2 = answer_widgets.ChoicePanel(again, 1), answer_widgets.ChoicePanel(again, 2)
     box = answer_widgets.WrittenPanel(again, "d-as1", 4)
-    assert (p1.radio.value, p2.radio.value, p2.mark_box.value) == ("C", "D", True)
+    assert (p1.radio.value, p2.radio.value, p2.marked) == ("C", "D", True)
     assert box.text.value == WRITTEN
     # The clock kept running from the first opening.
     assert p1.status_text.endswith("Time left: 41 min.")
@@ -115,15 +115,17 @@ def test_a_typed_answer_counts_and_shows_no_panel(tmp_path: Path, monkeypatch) -
 
 def test_letters_are_one_named_group_or_ipywidgets_radios(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     session = answer_widgets.ExamSession(str(tmp_path), _manifest(None))
-    letters = answer_widgets.ChoicePanel(session, 2).radio
-    assert letters.label == "Your answer to question 2"
-    assert list(letters.options) == ["A", "B", "C", "D"]
+    card = answer_widgets.ChoicePanel(session, 2).card
+    assert card.label == "Your answer to question 2"
+    assert list(card.options) == ["A", "B", "C", "D"]
     # Without anywidget: ipywidgets' radio buttons, saving the same way.
-    monkeypatch.setattr(answer_widgets, "_anywidget_letters", lambda: None)
+    monkeypatch.setattr(answer_widgets, "_anywidget_card", lambda: None)
     panel = answer_widgets.ChoicePanel(session, 3)
     assert panel.radio.description == "Your answer to question 3"
     panel.choose("D")
+    panel.mark(True)
     assert read_answers(tmp_path)["answers"] == {"answer_3": "D"}
+    assert panel.marked and "Saved: D." in panel.status.value
 
 
 def test_an_unreadable_answers_file_starts_afresh(tmp_path: Path) -> None:

@@ -66,25 +66,30 @@ STYLE = """<style>
 </style>"""
 
 
-# The letters as one native radio group: a <fieldset> whose <legend> names it for
-# screen readers ("Your answer to question 7"), radio inputs sharing one name, so Tab
-# reaches the group and the arrow keys move between letters (ipywidgets' RadioButtons
-# gives its inputs no name, so arrow keys do nothing there, and no group name).
-_LETTERS_ESM = """
+# The whole answer card of a multiple-choice question as one small anywidget: one
+# widget model per question instead of about a dozen (a 120-question exam otherwise
+# makes JupyterLab build some 1,500 widget models on Run All Cells). The letters are
+# one native radio group: a <fieldset> whose <legend> names it for screen readers
+# ("Your answer to question 7"), radio inputs sharing one name, so Tab reaches the group
+# and the arrow keys move between letters (ipywidgets' RadioButtons gives its inputs no
+# name, so arrow keys do nothing there, and no group name).
+_CARD_ESM = """
 function render({ model, el }) {
-  const fieldset = document.createElement("fieldset");
-  fieldset.className = "ppskit-letters";
+  const card = document.createElement("div");
+  card.className = "ppskit-card";
   // Keys pressed here are the trainee's, not JupyterLab's: without this, command mode
   // takes the arrow keys (move between cells) and letters ("D D" deletes a cell).
   // JupyterLab reads shortcuts as the key event bubbles up to the document; the
-  // browser's own radio handling (the arrow keys) is left alone.
-  fieldset.setAttribute("data-lm-suppress-shortcuts", "true");
-  fieldset.addEventListener("keydown", (event) => {
+  // browser's own handling (arrow keys between radios, Space) is left alone.
+  card.setAttribute("data-lm-suppress-shortcuts", "true");
+  card.addEventListener("keydown", (event) => {
     const plain = !event.ctrlKey && !event.metaKey && !event.altKey;
     if (plain && (event.key.startsWith("Arrow") || event.key.length === 1)) {
       event.stopPropagation();
     }
   });
+  const fieldset = document.createElement("fieldset");
+  fieldset.className = "ppskit-letters";
   const legend = document.createElement("legend");
   fieldset.appendChild(legend);
   // One name per view: two views of one question must not share a radio group.
@@ -107,23 +112,43 @@ function render({ model, el }) {
     fieldset.appendChild(label);
     return input;
   });
+  const hint = document.createElement("div");
+  hint.className = "ppskit-hint";
+  const markLabel = document.createElement("label");
+  markLabel.className = "ppskit-mark";
+  const mark = document.createElement("input");
+  mark.type = "checkbox";
+  mark.addEventListener("change", () => {
+    model.set("marked", mark.checked);
+    model.save_changes();
+  });
+  const markText = document.createElement("span");
+  markText.textContent = "Mark to come back to this question";
+  markLabel.append(mark, markText);
+  const status = document.createElement("div");
+  status.className = "ppskit-status";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  card.append(fieldset, hint, markLabel, status);
   function update() {
     legend.textContent = model.get("label");
+    hint.textContent = model.get("hint");
     for (const input of inputs) {
       input.checked = input.value === model.get("value");
       input.disabled = model.get("disabled");
     }
+    mark.checked = model.get("marked");
+    status.textContent = model.get("status");
   }
-  model.on("change:value", update);
-  model.on("change:disabled", update);
-  model.on("change:label", update);
+  model.on("change", update);
   update();
-  el.appendChild(fieldset);
+  el.appendChild(card);
 }
 export default { render };
 """
 
-_LETTERS_CSS = """
+_CARD_CSS = """
+.ppskit-card { border: 1px solid #c8c8c8; padding: 6px 14px; margin: 8px 0; }
 .ppskit-letters { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap;
   gap: 0.6em; align-items: center; }
 .ppskit-letters legend { font-weight: 600; font-size: 1.1em; padding: 0; margin-bottom: 0.4em;
@@ -138,54 +163,42 @@ _LETTERS_CSS = """
 .ppskit-letters input[type=radio] { width: 1.3em; height: 1.3em; margin: 0; }
 .ppskit-letters label:has(input:focus-visible) { outline: 3px solid #1a5fb4;
   outline-offset: 2px; }
+.ppskit-hint { color: #444; margin: 0.4em 0; }
+.ppskit-card .ppskit-mark { display: inline-flex; align-items: center; gap: 0.5em;
+  font-size: 1.1em; cursor: pointer; }
+.ppskit-card .ppskit-mark input { width: 1.2em; height: 1.2em; margin: 0; }
+.ppskit-status { line-height: 1.5; margin-top: 0.3em; }
+.jp-Cell:has(.ppskit-panel) .jp-InputPlaceholder,
+.jp-Cell:has(+ .jp-Cell .ppskit-choice-panel) .jp-InputPlaceholder { display: none; }
 """
 
+_HINT = "Click one letter. (With the keyboard: Tab to the letters, then the arrow keys.)"
+_card_class: type | None = None
 
-_letter_class: type | None = None
 
-
-def _anywidget_letters() -> type | None:
-    """The anywidget class of the letter group (made once), or None without anywidget."""
-    global _letter_class
-    if _letter_class is None:
+def _anywidget_card() -> type | None:
+    """The anywidget class of the answer card (made once), or None without anywidget."""
+    global _card_class
+    if _card_class is None:
         try:
             import anywidget
             import traitlets
         except ImportError:
             return None
 
-        class LetterChoice(anywidget.AnyWidget):
-            _esm = _LETTERS_ESM
-            _css = _LETTERS_CSS
+        class AnswerCard(anywidget.AnyWidget):
+            _esm = _CARD_ESM
+            _css = _CARD_CSS
             options = traitlets.List(traitlets.Unicode()).tag(sync=True)
             value = traitlets.Unicode(None, allow_none=True).tag(sync=True)
             label = traitlets.Unicode("").tag(sync=True)
+            hint = traitlets.Unicode("").tag(sync=True)
+            marked = traitlets.Bool(False).tag(sync=True)
+            status = traitlets.Unicode("").tag(sync=True)
             disabled = traitlets.Bool(False).tag(sync=True)
 
-        _letter_class = LetterChoice
-    return _letter_class
-
-
-def letter_choice(number: int, value: str | None) -> w.DOMWidget:
-    """The letters A-D of question ``number`` as one radio group with ``.value`` (a
-    letter or None) and ``.disabled``: an anywidget with a named group (arrow keys, a
-    group name for screen readers), or ipywidgets' RadioButtons where anywidget is not
-    installed (mouse, Tab and Space still work)."""
-    label = f"Your answer to question {number}"
-    cls = _anywidget_letters()
-    if cls is not None:
-        return cls(options=list(LETTERS), value=value, label=label)
-    radio = w.RadioButtons(
-        options=list(LETTERS),
-        value=value,
-        description=label,
-        orientation="horizontal",
-        tooltip=label,
-        style={"description_width": "initial"},
-        layout=w.Layout(width="auto"),
-    )
-    radio.add_class("ppskit-answer")
-    return radio
+        _card_class = AnswerCard
+    return _card_class
 
 
 def _now() -> datetime:
@@ -414,30 +427,54 @@ def _status_html(text: str) -> str:
 
 
 class ChoicePanel:
-    """The answer panel under one multiple-choice question."""
+    """The answer panel under one multiple-choice question.
+
+    One anywidget card (letters, "come back to" box, status line) where anywidget is
+    installed; otherwise the same made of ipywidgets (RadioButtons: mouse, Tab and
+    Space, no arrow keys). Either way ``radio`` has ``value`` and ``disabled``.
+    """
 
     def __init__(self, session: ExamSession, number: int) -> None:
         self.session = session
         self.number = number
-        hint = w.HTML(
-            "<div style='color:#444'>Click one letter. (With the keyboard: Tab to the "
-            "letters, then the arrow keys.)</div>",
-            layout=_FULL,
-        )
-        self.radio = letter_choice(number, session.letter(number))
+        label = f"Your answer to question {number}"
+        card = _anywidget_card()
+        if card is not None:
+            self.card = card(
+                options=list(LETTERS),
+                value=session.letter(number),
+                label=label,
+                hint=_HINT,
+                marked=number in session.marked,
+            )
+            self.radio = self.widget = self.card
+            self.card.observe(lambda ch: self.mark(ch["new"]), names="marked")
+        else:
+            self.card = None
+            self.radio = w.RadioButtons(
+                options=list(LETTERS),
+                value=session.letter(number),
+                description=label,
+                orientation="horizontal",
+                tooltip=label,
+                style={"description_width": "initial"},
+                layout=w.Layout(width="auto"),
+            )
+            self.radio.add_class("ppskit-answer")
+            self.mark_box = w.Checkbox(
+                value=number in session.marked,
+                description="Mark to come back to this question",
+                indent=False,
+                layout=w.Layout(width="auto"),
+            )
+            self.mark_box.add_class("ppskit-mark")
+            self.mark_box.observe(lambda ch: self.mark(ch["new"]), names="value")
+            self.status = w.HTML(layout=_FULL)
+            hint = w.HTML(f"<div style='color:#444'>{html.escape(_HINT)}</div>", layout=_FULL)
+            self.widget = w.VBox(
+                [w.HTML(STYLE), self.radio, hint, self.mark_box, self.status], layout=_CARD
+            )
         self.radio.observe(self._on_choice, names="value")
-        self.mark_box = w.Checkbox(
-            value=number in session.marked,
-            description="Mark to come back to this question",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
-        self.mark_box.add_class("ppskit-mark")
-        self.mark_box.observe(lambda ch: self.mark(ch["new"]), names="value")
-        self.status = w.HTML(layout=_FULL)
-        self.widget = w.VBox(
-            [w.HTML(STYLE), self.radio, hint, self.mark_box, self.status], layout=_CARD
-        )
         self.widget.add_class("ppskit-panel")
         self.widget.add_class("ppskit-choice-panel")
         self.widget.add_class(f"ppskit-q{number}")  # a handle for tests and styling
@@ -452,15 +489,27 @@ class ChoicePanel:
         """What clicking a letter does."""
         self.radio.value = letter
 
+    @property
+    def marked(self) -> bool:
+        """Whether the "come back to" box is ticked."""
+        return self.card.marked if self.card is not None else self.mark_box.value
+
     def mark(self, marked: bool) -> None:
         """What ticking the "come back to" box does."""
-        self.mark_box.value = marked
+        if self.card is not None:
+            self.card.marked = marked
+        else:
+            self.mark_box.value = marked
         if (self.number in self.session.marked) != marked:
             self.session.mark(self.number, marked)
 
     def refresh(self) -> None:
         """Show the saved state, the count and the clock; lock when the time is up."""
-        self.status.value = _status_html(self.session.status_text(self.number))
+        text = self.session.status_text(self.number)
+        if self.card is not None:
+            self.card.status = text
+        else:
+            self.status.value = _status_html(text)
         self.radio.disabled = self.session.time_up
 
     @property
