@@ -26,6 +26,7 @@ from nbgrader.preprocessors import (
 
 from ppskit.exam.nbgrader_plugins import (
     AddRubrics,
+    ApplyClickedAnswers,
     CleanFeedback,
     GuardSubmission,
     SectionFeedback,
@@ -47,16 +48,19 @@ os.environ["PPSKIT_EXAM_KEYS"] = os.path.join(_root, "gradebook", "exam", "keys.
 # hint; a written answer's box shows the text stub.
 c.ClearSolutions.code_stub = {"python": "# Type one letter between the quotes: A, B, C or D."}
 c.ClearSolutions.text_stub = (
-    "Write your answer here, in your own words. (Double-click this box to type in it; "
-    "press Shift+Enter when you are done.)"
+    "Write your answer in the box above; it is saved as you type. (If you prefer, "
+    "double-click here and write it in this box instead.)"
 )
 
-# Sanitize: GuardSubmission records (and neutralises) edits to locked or test cells,
-# extra code and deleted cells before nbgrader's OverwriteCells restores the source.
+# Sanitize: ApplyClickedAnswers writes the answers a trainee clicked (answers.json,
+# handed in beside the notebook) into the blank answer boxes; GuardSubmission records
+# (and neutralises) edits to locked or test cells, extra code and deleted cells before
+# nbgrader's OverwriteCells restores the source.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
     DeduplicateIds,
     OverwriteKernelspec,
+    ApplyClickedAnswers,
     GuardSubmission,
     OverwriteCells,
     CheckCellMetadata,

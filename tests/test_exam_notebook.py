@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -132,6 +133,22 @@ def test_sitting_notebook_layout(bank) -> None:  # noqa: ANN001
     # No key or rationale in the manifest that travels to release/.
     text = json.dumps(man)
     assert "rationale" not in text and "key" not in text
+    # Answering by clicking: a trainee sees panels, not code.
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["metadata"]["jupyter"] == {"source_hidden": True} for c in code)
+    number = next(i["question"] for i in man["items"] if i["id"] == scenario.id)
+    write = cells[f"{scenario.id}-write"]
+    assert write["source"] == f'write_box("{scenario.id}", {number})'
+    assert write["metadata"]["nbgrader"]["locked"] and not write["metadata"]["nbgrader"]["grade"]
+    order = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]]
+    assert order.index(f"{scenario.id}-write") == order.index(scenario.id) - 1
+    assert (
+        order[-2:] == ["exam-review", "exam-end"] and cells["exam-review"]["source"] == "review()"
+    )
+    assert "Run All Cells" in cells["exam-intro"]["source"]
+    assert "Shift+Enter" not in cells["exam-intro"]["source"] + cells["exam-end"]["source"]
+    # A full sitting gets the profile's time.
+    assert man["time_limit_minutes"] == ca.exam_rules.minutes.at()
 
 
 def test_a_retake_holds_only_the_requested_sections(bank) -> None:  # noqa: ANN001
@@ -145,6 +162,10 @@ def test_a_retake_holds_only_the_requested_sections(bank) -> None:  # noqa: ANN0
     assert {i["domain"] for i in man["items"]} == {d for s in wanted for d in ca.section_domains[s]}
     assert all(i["id"].split("-")[-1].startswith("c") for i in man["items"])
     assert man["items"][0]["question"] == 1
+    # Its share of the full sitting's time, by number of items (rounded up).
+    full = sitting_notebook(bank, "C", assignment="exam-C", title="C")["metadata"]["ppskit"]
+    share = ca.exam_rules.minutes.at() * len(man["items"]) / len(full["items"])
+    assert man["time_limit_minutes"] == math.ceil(share) < full["time_limit_minutes"]
 
 
 def test_notebook_text_is_deterministic(bank) -> None:  # noqa: ANN001

@@ -186,7 +186,13 @@ def test_build_is_deterministic_and_release_is_clean(cohort) -> None:  # noqa: A
     assert "".join(cells["communication-a1-answer"]["source"]) == (
         '# Type one letter between the quotes: A, B, C or D.\nanswer_1 = "_"'
     )
-    assert "Write your answer here" in "".join(cells["crisis-safety-as1"]["source"])
+    assert "Write your answer in the box above" in "".join(cells["crisis-safety-as1"]["source"])
+    # Answering by clicking: every code cell's source is hidden, a written answer has its
+    # box, and the review list comes before the ending.
+    code = [c for c in rel["cells"] if c["cell_type"] == "code"]
+    assert all(c["metadata"]["jupyter"]["source_hidden"] for c in code)
+    assert "".join(cells["crisis-safety-as1-write"]["source"]).startswith("write_box(")
+    assert "".join(cells["exam-review"]["source"]) == "review()"
 
 
 # ----------------------------------------------------------------------------- grade

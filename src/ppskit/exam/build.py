@@ -17,9 +17,22 @@ A multiple-choice item is three cells:
   trainer's key file (``gradebook/exam/keys.json``, see ``runtime.py``) while nbgrader
   grades. nbgrader strips the hidden test from ``release/``; no notebook holds a key.
 
-A scenario item is the question (locked markdown) and a manually graded markdown
-answer cell whose source version holds the model answer and rubric; nbgrader replaces
-it with the answer prompt in ``release/``.
+A scenario item is the question (locked markdown), a locked code cell
+``write_box("<item id>", <number>)`` (not graded: it shows the box a trainee types the
+written answer into) and a manually graded markdown answer cell whose source version
+holds the model answer and rubric; nbgrader replaces it with the answer prompt in
+``release/``.
+
+Trainees answer by clicking: in a trainee's kernel ``check`` shows radio buttons under
+the question and ``write_box`` a text box, and every click is saved to ``answers.json``
+beside the notebook (``answer_widgets.py``); grading writes those answers into the blank
+answer boxes (``ApplyClickedAnswers``). The setup cell shows a header (answered count,
+time left) and a locked ``review()`` cell before the ending lists the questions still
+unanswered or marked. Every code cell's source is hidden (``metadata.jupyter
+.source_hidden``): a trainee sees questions and panels, not code; anyone who prefers to
+type can still open an answer box and type the letter. The manifest's
+``time_limit_minutes`` is the profile's ``exam_rules.minutes`` for a full sitting and
+its share by number of items for a partial retake.
 
 Building is deterministic: cell ids are derived from grade ids and nothing depends on
 the clock, so the same bank gives byte-identical ``source/`` and ``release/`` files.
@@ -63,6 +76,8 @@ def _cell(kind: str, cell_id: str, source: str, metadata: dict | None = None) ->
     if kind == "code":
         cell["execution_count"] = None
         cell["outputs"] = []
+        # JupyterLab shows only the cell's output (the panels), not its code.
+        cell["metadata"]["jupyter"] = {"source_hidden": True}
     return cell
 
 
@@ -135,8 +150,8 @@ def _scenario_cells(item: ScenarioItem, number: int) -> list[dict]:
     question = (
         f"### Question {number} — written answer ({_plural(item.points, 'point')})\n\n"
         f"{_md(item.stem)}\n\n"
-        "Write your answer in the box below, in your own words. A trainer reads and "
-        "marks it."
+        "Type your answer in the box below, in your own words. It is saved as you type. "
+        "A trainer reads and marks it."
     )
     rubric = "\n".join(
         f"- {_md(line.criterion)} — {_plural(line.points, 'point')}" for line in item.rubric
@@ -145,8 +160,10 @@ def _scenario_cells(item: ScenarioItem, number: int) -> list[dict]:
         f"**Model answer (trainers only):** {_md(item.model_answer)}\n\n"
         f"**Rubric ({_plural(item.points, 'point')}):**\n\n{rubric}"
     )
+    write = f'write_box("{item.id}", {number})'
     return [
         _locked_md(f"{item.id}-question", question),
+        _cell("code", f"{item.id}-write", write, _meta(f"{item.id}-write", locked=True)),
         _cell(
             "markdown",
             item.id,
@@ -163,16 +180,18 @@ def _intro(title: str, sections: list[str], policy: Policy, extra: str) -> str:
         f"{extra}"
         f"This exam has {_plural(len(sections), 'section')}: {names}.\n\n"
         "**How to answer**\n\n"
-        "1. Click in the grey cell just below this text and press **Shift+Enter**. It "
-        "gets the exam ready.\n"
-        "2. For a multiple-choice question, replace the `_` in the answer box with one "
-        'letter, A, B, C or D, keeping the quotes: `answer_1 = "B"`. Press '
-        "**Shift+Enter**. The line under the box tells you at once whether your letter "
-        "can be read. It does not tell you whether it is right.\n"
-        "3. For a written answer, double-click the box under the question, type your "
-        "answer, and press **Shift+Enter**.\n"
-        "4. Save often (**Ctrl+S**). When you have finished, save and hand in the "
-        "notebook the way your trainer explained.\n\n"
+        "1. Open the **Run** menu at the top of the page and choose **Run All Cells** "
+        "(or click the ▸▸ button in the toolbar). The exam gets ready; this takes a few "
+        "seconds.\n"
+        "2. Under each question, click the letter of your answer: A, B, C or D. For a "
+        "written answer, type in the box under the question. Every answer is saved at "
+        "once; you do not need to save the notebook.\n"
+        "3. Not sure yet? Tick **Mark to come back to this question**. The box just "
+        "below this text and the list at the end show how many questions you have "
+        "answered, which ones are still open or marked, and the time left.\n"
+        "4. You can close the exam and come back: choose **Run All Cells** again and "
+        "your answers are still there.\n"
+        "5. When you have finished, hand in the exam the way your trainer explained.\n\n"
         f"**Passing:** you need at least {policy.exam.section_pass_pct:g}% in every "
         "section. If you do not reach it in a section, you can retake just that section "
         f"within {policy.retake.window_days} days, with different questions."
@@ -182,18 +201,19 @@ def _intro(title: str, sections: list[str], policy: Policy, extra: str) -> str:
 # The first two lines keep files handed in beside the notebook (a folder named ppskit,
 # say) from standing in for the exam's code while nbgrader grades it.
 SETUP = (
-    "# Run this cell first: click in it, then press Shift+Enter.\n"
+    "# Gets the exam ready: Run > Run All Cells.\n"
     "import os, sys\n"
     'sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]\n'
-    "from ppskit.exam.runtime import A, B, C, D, check, grade_answer, setup\n"
+    "from ppskit.exam.runtime import A, B, C, D, check, grade_answer, review, setup, write_box\n"
     "\n"
     "setup()"
 )
 
 ENDING = (
     "## You have reached the end\n\n"
-    "Check that every answer box has a letter (the line under each box says so), save "
-    "the notebook with **Ctrl+S**, and hand it in. Thank you, and good luck!"
+    "The list just above shows any question still without an answer and the ones you "
+    "marked to come back to. Your answers are saved as you click; when you are done, "
+    "hand in the exam the way your trainer explained. Thank you, and good luck!"
 )
 
 
@@ -246,6 +266,7 @@ def sitting_notebook(
                         "question": number,
                     }
                 )
+    cells.append(_cell("code", "exam-review", "review()", _meta("exam-review", locked=True)))
     cells.append(_locked_md("exam-end", ENDING))
     manifest = {
         "assignment": assignment,
@@ -253,6 +274,7 @@ def sitting_notebook(
         "profile": policy.id,
         "sections": sections,
         "items": listed,
+        **_time_limit(bank, form, groups, len(listed), policy),
         **(manifest_extra or {}),
     }
     return {
@@ -265,6 +287,21 @@ def sitting_notebook(
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+
+
+def _time_limit(
+    bank: Bank, form: str, groups: dict[str, list[str]], count: int, policy: Policy
+) -> dict:
+    """``time_limit_minutes`` of a sitting: the profile's time for a full sitting, its
+    share by number of items for a partial one (rounded up); none without a profile
+    time."""
+    if policy.exam_rules.minutes is None:
+        return {}
+    minutes = policy.exam_rules.minutes.at()
+    full = sum(len(bank.form_items(form, domains)) for domains in groups.values())
+    if full and count < full:
+        minutes = -(-minutes * count // full)
+    return {"time_limit_minutes": minutes}
 
 
 def _sections_of(bank: Bank, policy: Policy) -> dict[str, list[str]]:

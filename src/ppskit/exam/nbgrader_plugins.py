@@ -7,6 +7,9 @@
   puts back deleted cells, restores nbgrader metadata a trainee edited, and
   neutralises code a trainee added, including extra code typed into an answer box.
   Grading therefore always runs the exam's own code against the trainee's letters.
+* :class:`ApplyClickedAnswers` (autograde, sanitize step, before ``GuardSubmission``):
+  writes answers a trainee clicked (saved in ``answers.json`` beside the notebook) into
+  the blank answer boxes, so they are graded exactly as typed answers.
 * :class:`AddRubrics` (autograde, last step): shows each scenario item's model answer
   and rubric (from the source notebook) under the trainee's answer, for the trainer
   grading in the formgrader.
@@ -32,6 +35,8 @@ from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
+
+from ppskit.exam.runtime import normalize, read_answers
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
@@ -454,3 +459,128 @@ class SectionFeedback(NbGraderPreprocessor):
         # The manifest lists every item id; nothing item-level stays with the page.
         nb.metadata.pop("ppskit", None)
         return nb, resources
+
+
+class ApplyClickedAnswers(NbGraderPreprocessor):
+    """Grade clicked answers exactly as typed ones (autograde, sanitize step, right
+    before :class:`GuardSubmission`).
+
+    A trainee who answers by clicking leaves the answer boxes as released
+    (``answer_7 = "_"``); the letters are in ``answers.json``, which nbgrader hands in
+    with the notebook (the submission's folder is ``resources["metadata"]["path"]``).
+    For every answer box still blank this writes ``answer_7 = "B"`` into it, and puts
+    a written answer into its markdown answer cell while that cell still holds the
+    released prompt, so nbgrader's autograde and the formgrader see exactly what a
+    typed answer gives. A typed answer always wins over the file. A clicked value that
+    is not A-D is graded as no answer; the box says so in a comment, and
+    ``metadata.ppskit.clicked`` lists it for the trainer (it is not a tamper flag).
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        folder = resources.get("metadata", {}).get("path") or ""
+        if not os.path.isfile(os.path.join(folder, "answers.json")):
+            return nb, resources
+        clicked = read_answers(folder)
+        info = resources["nbgrader"]
+        variables, prompts = self._answer_cells(info)
+        applied: dict[str, str] = {}
+        notes: list[dict] = []
+        for cell in nb.cells:
+            gid = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+            if gid in variables and cell.cell_type == "code":
+                var = variables[gid]
+                if var not in clicked["answers"] or not _blank_box(cell.source, var):
+                    continue
+                value = clicked["answers"][var]
+                letter = normalize(value)
+                if letter is None:
+                    notes.append({"cell": gid, "answer": var, "clicked": value})
+                    cell.source = _with_line(
+                        cell.source,
+                        var,
+                        f"# The clicked answer {json.dumps(value)} is not A, B, C or D: "
+                        "graded as no answer.",
+                        f'{var} = "_"',
+                    )
+                    continue
+                cell.source = _with_line(cell.source, var, None, f"{var} = {json.dumps(letter)}")
+                applied[var] = letter
+            elif gid in prompts and cell.cell_type == "markdown":
+                text = clicked["written"].get(gid, "")
+                if text.strip() and cell.source.strip() in ("", prompts[gid].strip()):
+                    cell.source = text
+                    applied[gid] = "written"
+        for note in notes:
+            self.log.warning("Clicked answer for %s is not a letter A-D", note["answer"])
+        nb.metadata.setdefault("ppskit", {})
+        nb.metadata["ppskit"]["clicked"] = {"applied": applied, "notes": notes}
+        return nb, resources
+
+    @staticmethod
+    def _answer_cells(info: dict) -> tuple[dict[str, str], dict[str, str]]:
+        # The exam's own answer cells, from the gradebook (what the trainer built), never
+        # from the hand-in: grade id -> answer variable, and written-answer grade id ->
+        # the prompt nbgrader released in its place.
+        with Gradebook(info["db_url"]) as gb:
+            try:
+                notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            except MissingEntry:
+                return {}, {}
+            solutions = {c.name for c in notebook.solution_cells}
+            variables = {
+                c.name: m.group(1)
+                for c in notebook.source_cells
+                if c.name in solutions and c.cell_type == "code"
+                for m in [_ANSWER_VAR.search(c.source)]
+                if m
+            }
+            written = {
+                c.name
+                for c in notebook.source_cells
+                if c.name in solutions and c.cell_type == "markdown"
+            }
+        prompts = {}
+        path = os.path.join("release", info["assignment"], f"{info['notebook']}.ipynb")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                released = json.load(fh)["cells"]
+        except (OSError, ValueError, KeyError):
+            released = []
+        for c in released:
+            gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if gid in written:
+                src = c.get("source", "")
+                prompts[gid] = src if isinstance(src, str) else "".join(src)
+        return variables, prompts
+
+
+def _blank_box(source: str, var: str) -> bool:
+    """True when an answer box holds no typed answer: only comments and ``var = "_"``
+    (or ``""``), as released."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False  # something was typed: GuardSubmission deals with it
+    for stmt in tree.body:
+        if not (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == var
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+            and stmt.value.value.strip() in ("", "_")
+        ):
+            return False
+    return True
+
+
+def _with_line(source: str, var: str, comment: str | None, line: str) -> str:
+    """The box with its answer line(s) replaced by ``line`` (comments kept, so the
+    formgrader shows the box as the trainee would have typed it)."""
+    kept = [ln for ln in source.split("\n") if not re.match(rf"^\s*{var}\s*=", ln)]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    if comment:
+        kept.append(comment)
+    return "\n".join([*kept, line])

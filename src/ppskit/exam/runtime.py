@@ -11,7 +11,16 @@ trainer only) is found through ``PPSKIT_EXAM_KEYS``, which the course's
 ``nbgrader_config.py`` sets in the grading process; a trainee's kernel has no such
 file, and files handed in with a notebook cannot change a grader's environment.
 
-Standard library only: this module is imported by the exam's first cell.
+A trainee may also answer by clicking: in a trainee's kernel (not while nbgrader grades)
+:func:`check` shows an answer panel under the question instead of the typing hint, and
+:func:`write_box` a box for a written answer (see ``answer_widgets.py``). Every click is
+saved at once to ``answers.json`` beside the notebook (:func:`write_answers`); nbgrader's
+sanitize step writes those answers into the blank answer boxes of the hand-in
+(``ApplyClickedAnswers`` in ``nbgrader_plugins.py``), so they are graded exactly as
+typed answers. This module reads and writes that file; it never grades from it.
+
+Standard library only: this module is imported by the exam's first cell (the widgets
+module is imported only when a trainee's kernel shows a panel).
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 
 LETTERS = ("A", "B", "C", "D")
 BLANK = "_"
@@ -71,10 +81,28 @@ def _number(name: str) -> str:
     return name.rsplit("_", 1)[-1]
 
 
+def _trainee_kernel() -> bool:
+    """True in a trainee's Jupyter kernel, where answer panels can be shown (never while
+    nbgrader grades, and not in a plain Python or terminal IPython session)."""
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return False
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
 def check(name: str) -> None:
-    """Print whether the answer stored in the variable ``name`` is well formed."""
+    """Show the answer panel for ``name`` (a trainee's kernel), or print whether the
+    answer stored in the variable ``name`` is well formed (while grading, or when
+    widgets cannot be shown)."""
     value = _lookup(name)
     n = _number(name)
+    if _trainee_kernel():
+        from ppskit.exam import answer_widgets
+
+        typed = None if value is _MISSING else value
+        if answer_widgets.show_choice(int(n), typed):
+            return
     if value is _MISSING:
         print(
             f"Question {n} has no answer yet. Click in the answer box just above, "
@@ -107,8 +135,93 @@ def grade_answer(name: str, item_id: str) -> None:
         raise AssertionError(f"question {_number(name)}: not the keyed answer")
 
 
+def write_box(item_id: str, number: int) -> None:
+    """Show the box for a written answer (a trainee's kernel only; nothing while
+    grading: the written answer is graded from its markdown answer cell)."""
+    if _trainee_kernel():
+        from ppskit.exam import answer_widgets
+
+        answer_widgets.show_written(item_id, number)
+
+
+def review() -> None:
+    """Show the review list at the end of the exam (a trainee's kernel only)."""
+    if _trainee_kernel():
+        from ppskit.exam import answer_widgets
+
+        answer_widgets.show_review()
+
+
+# --- answers.json: the clicked answers, saved beside the notebook --------------------
+
+ANSWERS_FILE = "answers.json"
+# A written answer longer than this is cut when read back (a guard against a huge file
+# handed in, far above any real answer).
+MAX_TEXT = 20_000
+
+
+def read_answers(folder: str | os.PathLike) -> dict:
+    """The clicked answers saved in ``folder``: ``answers`` (``{"answer_7": "B"}``,
+    values as saved, even ones that are not A-D), ``marked`` (question numbers),
+    ``written`` (item id -> text) and ``started_at`` (ISO time or None). A missing or
+    unreadable file, or parts of the wrong shape, read as empty."""
+    state = {"answers": {}, "marked": [], "written": {}, "started_at": None}
+    try:
+        with open(os.path.join(folder, ANSWERS_FILE), encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return state
+    if not isinstance(data, dict):
+        return state
+    answers = data.get("answers")
+    if isinstance(answers, dict):
+        state["answers"] = {
+            k: v[:100]
+            for k, v in answers.items()
+            if isinstance(k, str) and k.startswith("answer_") and isinstance(v, str)
+        }
+    marked = data.get("marked")
+    if isinstance(marked, list):
+        state["marked"] = sorted({m for m in marked if isinstance(m, int) and m > 0})
+    written = data.get("written")
+    if isinstance(written, dict):
+        state["written"] = {
+            k: v[:MAX_TEXT] for k, v in written.items() if isinstance(k, str) and isinstance(v, str)
+        }
+    if isinstance(data.get("started_at"), str):
+        state["started_at"] = data["started_at"]
+    return state
+
+
+def write_answers(folder: str | os.PathLike, state: dict) -> None:
+    """Save ``state`` (as :func:`read_answers` returns it) to ``folder/answers.json`` in
+    one step: a crash or a full disk mid-write leaves the previous file whole."""
+    data = {
+        "version": 1,
+        "started_at": state.get("started_at"),
+        "answers": dict(sorted(state.get("answers", {}).items())),
+        "marked": sorted(state.get("marked", [])),
+        "written": dict(sorted(state.get("written", {}).items())),
+    }
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".answers-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, os.path.join(folder, ANSWERS_FILE))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def setup() -> None:
-    """Run by the exam's first cell: plain-language messages instead of tracebacks.
+    """Run by the exam's first cell: plain-language messages instead of tracebacks, and
+    (in a trainee's Jupyter kernel) the exam's header panel with the answered count and
+    the time left.
 
     Only while a trainee works; during autograding (nbgrader sets
     ``NBGRADER_EXECUTION``) errors must stay errors, because that is how nbgrader
@@ -144,4 +257,9 @@ def setup() -> None:
 
     shell.set_custom_exc((Exception,), _plain)
     shell.showsyntaxerror = _plain_syntax
+    if _trainee_kernel():
+        from ppskit.exam import answer_widgets
+
+        if answer_widgets.show_header():
+            return
     print("Ready. Scroll down to the first question.")

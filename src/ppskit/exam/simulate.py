@@ -1,7 +1,8 @@
 """Simulated trainee submissions, for the tests, the benchmark and trainer demos.
 
 A simulated trainee opens the released notebook, types letters into the answer boxes
-and text into the written-answer boxes, and hands it in; the notebook lands where
+and text into the written-answer boxes (:func:`fill`) or clicks them (:func:`click`:
+the ``answers.json`` the answer panels save), and hands it in; the notebook lands where
 nbgrader expects a collected submission: ``submitted/<trainee>/<assignment>/``.
 """
 
@@ -45,6 +46,29 @@ def fill(release_nb: dict, answers: dict[str, str | None], written: dict[str, st
     return nb
 
 
+def click(
+    release_nb: dict,
+    answers: dict[str, str | None],
+    written: dict[str, str],
+    *,
+    marked: list[int] | None = None,
+    started_at: str = "2026-01-01T09:00:00+00:00",
+) -> dict:
+    """The ``answers.json`` content a trainee leaves by clicking instead of typing.
+
+    ``answers`` maps item id -> the value the panel saved (normally a letter; None: not
+    clicked); ``written`` maps scenario item id -> the text typed into its box.
+    """
+    number = {i["id"]: i["question"] for i in release_nb["metadata"]["ppskit"]["items"]}
+    return {
+        "version": 1,
+        "started_at": started_at,
+        "answers": {f"answer_{number[i]}": v for i, v in answers.items() if v is not None},
+        "marked": sorted(marked or []),
+        "written": dict(written),
+    }
+
+
 def answers_for(
     bank: Bank, release_nb: dict, *, correct: float, seed: int | str = 0
 ) -> dict[str, str]:
@@ -70,8 +94,10 @@ def submit(
     nb: dict | str | bytes,
     *,
     at: datetime | None = None,
+    clicked: dict | None = None,
 ) -> Path:
-    """Place a trainee's notebook where nbgrader collects it, with its hand-in time."""
+    """Place a trainee's notebook where nbgrader collects it, with its hand-in time and,
+    for clicked answers, the ``answers.json`` beside it (see :func:`click`)."""
     folder = course.folder("submitted", assignment, trainee_id)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "exam.ipynb"
@@ -81,6 +107,8 @@ def submit(
         path.write_bytes(nb)
     else:
         path.write_text(nb, encoding="utf-8")
+    if clicked is not None:
+        (folder / "answers.json").write_text(json.dumps(clicked, indent=1), encoding="utf-8")
     at = at or datetime.now(UTC)
     stamp = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     (folder / "timestamp.txt").write_text(stamp + "\n", encoding="utf-8")
