@@ -336,8 +336,15 @@ def deliver(
     accommodation = accommodation_in_force(trainee_id, on=today, db=db)
     extra = accommodation.extra_time_pct if accommodation else 0.0
     minutes = policy.exam_rules.minutes.at(today) if policy.exam_rules.minutes else None
-    limit = time_limit(minutes, len(man["items"]), len(bank.form_items(man["form"])), extra)
-    man.update(trainee=trainee_id, time_limit_minutes=limit, extra_time_pct=extra)
+    items, full = len(man["items"]), len(bank.form_items(man["form"]))
+    limit = time_limit(minutes, items, full, extra)
+    # The notebook keeps the standard time and the extra time apart (the trainee's clock
+    # adds them and says "includes 50 % extra time"); the trainer is told the total.
+    man.update(
+        trainee=trainee_id,
+        time_limit_minutes=time_limit(minutes, items, full, 0.0),
+        extra_time_pct=extra,
+    )
 
     from ppskit.exam.build import dumps_notebook
 
