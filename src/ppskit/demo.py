@@ -315,7 +315,44 @@ def build_demo(db: str | None = None, today: date | None = None) -> int:
         db=db,
         today=t,
     )
+    _supervision(d, t, db)
+    _office(d, t, db)
     return len(PEOPLE) + len(OTHER_BODIES)
+
+
+def _supervision(d: dict[str, str], t: date, db: str | None) -> None:
+    """Supervisors and sessions for the working specialists, with two flags to show:
+    DEMO-09 has no supervision recorded, and DEMO-15 (CalMHSA) is supervised by someone
+    without the CalMHSA supervisor course."""
+    from ppskit.office.supervision import add_supervisor, log_supervision, qualify_supervisor
+
+    add_supervisor("DEMO-S1", name="Rosa Delgado", by="demo", db=db)
+    qualify_supervisor(
+        "DEMO-S1", on=t - timedelta(days=400), lived_experience=True, ppss_years=7,
+        managing=True, by="demo", db=db, today=t,
+    )  # fmt: skip
+    for key in ("07", "08", "10", "12"):
+        for months in (3, 2, 1):
+            log_supervision(
+                d[key], supervisor_id="DEMO-S1", on=t - timedelta(days=30 * months + 3),
+                hours=1, note="monthly supervision", by="demo", db=db, today=t,
+            )  # fmt: skip
+    log_supervision(
+        PREFIX + "15", supervisor_id="DEMO-S1", on=t - timedelta(days=10), hours=1,
+        note="monthly supervision", by="demo", db=db, today=t,
+    )  # fmt: skip
+
+
+def _office(d: dict[str, str], t: date, db: str | None) -> None:
+    """The complaint behind DEMO-10's suspension, under investigation."""
+    from ppskit.office.complaints import open_complaint, start_investigation
+
+    n = open_complaint(
+        d["10"], received_on=t - timedelta(days=25), event_date=t - timedelta(days=35),
+        summary="A parent reports details of her family's case were shared in a group.",
+        complainant="a parent in the Tuesday support group", by="demo", db=db, today=t,
+    ).complaint_id  # fmt: skip
+    start_investigation(n, on=t - timedelta(days=22), by="demo", db=db, today=t)
 
 
 def run_demo(db: str | None = None, echo: Callable[[str], None] = print) -> None:
@@ -343,6 +380,8 @@ def run_demo(db: str | None = None, echo: Callable[[str], None] = print) -> None
         "  ppskit status --trainee DEMO-04            # one trainee\n"
         f"  ppskit hours log DEMO-02 --date {today} --hours 3 --topic culture   # log hours\n"
         f"  ppskit certify DEMO-06 --on {today}      # issue a certificate\n"
+        "  ppskit complaints list                     # the office: open complaints\n"
+        "  ppskit supervision flags                   # supervision not in order\n"
         "  ppskit modules list                        # the curriculum\n"
         "  jupyter lab modules/                       # open the trainee notebooks\n"
     )
