@@ -191,6 +191,7 @@ class Inputs(dict):
 def load_inputs(conn: Connection, as_of: date, trainee: str | None = None) -> dict:
     """Everything the engine needs, aggregated in SQL where it can be."""
     from ppskit.office.applications import approved_reciprocity_ids
+
     where_t = " AND e.trainee_id = :tid" if trainee else ""
     where_t0 = " WHERE trainee_id = :tid" if trainee else ""
     p: dict = {"as_of": as_of, "tid": trainee} if trainee else {"as_of": as_of}
