@@ -53,6 +53,7 @@ def test_difficulty_and_discrimination(result) -> None:  # noqa: ANN001
     by_id = result.items.set_index("item_id")
     assert list(by_id["p"]) == [0.8, 0.6, 0.4, 1.0]
     assert list(by_id["n"]) == [5, 5, 5, 5]
+    assert list(result.excluded["trainee_id"]) == ["t6"]  # named, not silently dropped
     # s1-a3 against the rest of the sitting (totals without it: 3, 3, 2, 1, 3):
     # cov 1.2, var(x) 1.2, var(rest) 3.2 -> r = 1.2 / sqrt(1.2 * 3.2)
     assert by_id.loc["s1-a3", "r_pb"] == pytest.approx(1.2 / math.sqrt(1.2 * 3.2), abs=1e-3)

@@ -116,8 +116,9 @@ def test_analysis_on_graded_notebooks_leaves_out_blank_and_flagged(course, tmp_p
     excluded = result.excluded.set_index("trainee_id")["reason"]
     assert excluded["blank"].startswith("blank")
     assert excluded["tamper"].startswith("flagged")
-    assert set(excluded.index) == {"blank", "tamper"}
     # changer waits for review of the new answer; writer and plain are analysed.
+    assert excluded["changer"] == f"waiting for manual grading of {SCENARIO}; counted once graded"
+    assert set(excluded.index) == {"blank", "tamper", "changer"}
     assert set(result.items["n"]) == {2}
     assert result.warnings and "only 2 candidates" in result.warnings[0]
     options = result.distractors.set_index(["item_id", "option"])

@@ -3,8 +3,9 @@
 Which sittings count: full sittings only (a retake's trainees are a selected group, and
 their partial sittings have no comparable total), and of those neither a **blank**
 sitting (not one multiple-choice answer given: it says nothing about the items) nor a
-**flagged** one (changed outside its answer boxes, see ``grade.TAMPER_KINDS``). Who was
-left out, and why, is part of the result. Under ``MIN_CANDIDATES`` candidates a form's
+**flagged** one (changed outside its answer boxes, see ``grade.TAMPER_KINDS``), nor one
+still waiting for manual grading (a missing grade is not a 0). Who was left out, and
+why, is part of the result. Under ``MIN_CANDIDATES`` candidates a form's
 figures are reported with a plain warning that they are unstable.
 
 Per item:
@@ -342,8 +343,15 @@ def statistics(
     if gone:
         pairs = list(zip(scores["assignment"], scores["trainee_id"], strict=True))
         scores = scores[[p not in gone for p in pairs]]
-    # Pending manual grades are left out of the statistics rather than counted as 0.
-    scores = scores[~scores["needs_manual_grade"].astype(bool) & scores["score"].notna()]
+    # A sitting waiting for manual grades is left out until graded (a missing grade is
+    # not a 0); it is named, so the trainer knows the figures will still move.
+    waiting = scores["needs_manual_grade"].astype(bool) | scores["score"].isna()
+    for (assignment, trainee), grp in scores[waiting].groupby(["assignment", "trainee_id"]):
+        if assignment in manifests:
+            items = ", ".join(sorted(grp["item_id"]))
+            reason = f"waiting for manual grading of {items}; counted once graded"
+            excluded.append({"assignment": assignment, "trainee_id": trainee, "reason": reason})
+    scores = scores[~waiting]
     item_rows, section_rows, option_rows, warnings = [], [], [], []
     for assignment, grp in scores.groupby("assignment", sort=True):
         man = manifests.get(assignment)
