@@ -410,7 +410,9 @@ def grade(
             if w["proc"].is_alive():
                 w["proc"].kill()
                 w["proc"].join()
-    _restore_manual_grades(course, manual, [results[p] for p in pending])
+        # Even when grading was interrupted, the sittings already re-graded get their
+        # manual grades back.
+        _restore_manual_grades(course, manual, list(results.values()))
     report.outcomes += [results[p] for p in pending]
     report.outcomes.sort(key=lambda o: (o.assignment, o.trainee))
     report.seconds = time.perf_counter() - started
