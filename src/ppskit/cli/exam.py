@@ -328,6 +328,8 @@ def analyze(
     from ppskit.exam.analyze import analyze as run_analyze
 
     result = run_analyze(_course(course), out=out, assignments=assignments or None)
+    if result.items.empty and result.excluded.empty:
+        typer.echo("No graded full sittings to analyse yet: run `ppskit exam grade` first.")
     if not result.excluded.empty:
         typer.echo(f"Left out {len(result.excluded)} sittings:")
         for row in result.excluded.itertuples():
