@@ -127,6 +127,15 @@ def test_analysis_on_graded_notebooks_leaves_out_blank_and_flagged(course, tmp_p
     assert options.loc[("culture-a1", wrong), "chosen"] == 1
     assert options.loc[("culture-a1", course.keys["culture-a1"]), "chosen"] == 1
     assert (result.sections["cut_pct"].notna()).all()
+    from ppskit.cli import app
+
+    args = ["exam", "analyze", "--course", str(course.course.root), "--out", str(tmp_path)]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 0, out.output
+    assert "Left out 3 sittings:" in out.output
+    assert "blank exam-A: blank: no multiple-choice answer given" in out.output
+    assert "Warning: Form A (exam-A): only 2 candidates" in out.output
+    assert "decision consistency at the pass mark" in out.output
 
 
 def test_nbgrader_alone_sends_marked_cells_back_for_review(course) -> None:  # noqa: ANN001
