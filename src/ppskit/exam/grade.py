@@ -12,6 +12,12 @@ so scores are nbgrader's scores.
   limit is reported and the others carry on; a stuck worker is stopped and replaced.
 * Re-grading is idempotent: a submission already graded and not handed in again is
   skipped unless ``force`` is set, and forced re-grading gives the same scores.
+* Re-grading keeps the trainer's manual grades. nbgrader's autograder keeps a manual
+  score but marks every cell that has one as needing manual grading again, so a
+  re-graded sitting would wait in the formgrader for marks it already has. The manual
+  grades are read before, and written back after, through nbgrader's Gradebook API
+  whenever the answer they were given for is unchanged; a changed answer (a new
+  hand-in) is left for the trainer to review, and the report says which.
 * Integrity findings (edited locked cells, added code: see ``nbgrader_plugins``) are
   read back from each graded notebook and reported.
 """
@@ -49,6 +55,8 @@ class Outcome:
     seconds: float = 0.0
     message: str = ""
     flags: list[dict] = field(default_factory=list)
+    kept_manual: list[str] = field(default_factory=list)  # manual grades written back
+    review: list[str] = field(default_factory=list)  # marked by hand, answer since changed
 
     @property
     def tampered(self) -> list[dict]:
@@ -82,6 +90,16 @@ class GradeReport:
     def flagged(self) -> list[Outcome]:
         """Graded submissions with integrity findings for the trainer."""
         return [o for o in self.outcomes if o.tampered]
+
+    @property
+    def kept_manual(self) -> int:
+        """How many manual grades re-grading kept."""
+        return sum(len(o.kept_manual) for o in self.outcomes)
+
+    @property
+    def to_review(self) -> list[Outcome]:
+        """Re-graded submissions with manual grades given for an answer since changed."""
+        return [o for o in self.outcomes if o.review]
 
 
 def find_submissions(
@@ -203,6 +221,97 @@ def _check_keys(course: Course, assignments: set[str]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _ManualGrade:
+    """A grade a trainer gave in the formgrader, and the answer it was given for."""
+
+    cell: str
+    manual_score: float | None
+    extra_credit: float | None
+    needs_manual_grade: bool
+    answer: tuple[str, ...]
+
+
+def _answer_text(cells: dict[str, str], cell: str) -> tuple[str, ...]:
+    # A written answer is its own graded cell; a multiple-choice item's graded cell is
+    # the locked check, and the trainee's letter sits in the ``<item>-answer`` box.
+    return (cells.get(cell, ""), cells.get(f"{cell}-answer", ""))
+
+
+def _graded_cells(course: Course, trainee: str, assignment: str) -> dict[str, str]:
+    """grade_id -> source of every nbgrader cell of the graded notebook."""
+    try:
+        nb = json.loads(course.notebook("autograded", assignment, trainee).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for cell in nb.get("cells", []):
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid:
+            src = cell.get("source", "")
+            out[gid] = src if isinstance(src, str) else "".join(src)
+    return out
+
+
+def _read_manual_grades(
+    course: Course, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], list[_ManualGrade]]:
+    """The manual grades already in nbgrader's gradebook for these submissions."""
+    from nbgrader.api import MissingEntry
+
+    from ppskit.exam.course import NOTEBOOK, gradebook
+
+    if not course.gradebook_path.exists():
+        return {}
+    saved: dict[tuple[str, str], list[_ManualGrade]] = {}
+    with gradebook(course) as gb:
+        for trainee, assignment in pairs:
+            try:
+                nb = gb.find_submission_notebook(NOTEBOOK, assignment, trainee)
+            except MissingEntry:
+                continue  # never graded: nothing a trainer could have marked
+            marked = [g for g in nb.grades if g.manual_score is not None or g.extra_credit]
+            if not marked:
+                continue
+            cells = _graded_cells(course, trainee, assignment)
+            saved[(trainee, assignment)] = [
+                _ManualGrade(
+                    g.name,
+                    g.manual_score,
+                    g.extra_credit,
+                    bool(g.needs_manual_grade),
+                    _answer_text(cells, g.name),
+                )
+                for g in marked
+            ]
+    return saved
+
+
+def _restore_manual_grades(
+    course: Course, saved: dict[tuple[str, str], list[_ManualGrade]], outcomes: list[Outcome]
+) -> None:
+    """Write back the manual grades of re-graded submissions whose answers are unchanged
+    (recorded on each outcome: ``kept_manual``, and ``review`` for changed answers)."""
+    from ppskit.exam.course import NOTEBOOK, gradebook
+
+    todo = [o for o in outcomes if o.status == "graded" and (o.trainee, o.assignment) in saved]
+    if not todo:
+        return
+    with gradebook(course) as gb:
+        for o in todo:
+            cells = _graded_cells(course, o.trainee, o.assignment)
+            for m in saved[(o.trainee, o.assignment)]:
+                if _answer_text(cells, m.cell) != m.answer:
+                    o.review.append(m.cell)  # nbgrader's "needs manual grade" stands
+                    continue
+                grade = gb.find_grade(m.cell, NOTEBOOK, o.assignment, o.trainee)
+                grade.manual_score = m.manual_score
+                grade.extra_credit = m.extra_credit
+                grade.needs_manual_grade = m.needs_manual_grade
+                o.kept_manual.append(m.cell)
+        gb.db.commit()
+
+
 class GradeError(RuntimeError):
     """Grading could not start; the message says why."""
 
@@ -272,6 +381,7 @@ def grade(
     _check_assignments(course, {a for _, a in pending})
     _check_keys(course, {a for _, a in pending})
     _enable_wal(course)
+    manual = _read_manual_grades(course, pending)
     config = nbgrader_config(course)
     course.state_dir.mkdir(parents=True, exist_ok=True)
     log_path = str(course.state_dir / "grade.log")
@@ -340,6 +450,9 @@ def grade(
             if w["proc"].is_alive():
                 w["proc"].kill()
                 w["proc"].join()
+        # Even when grading was interrupted, the sittings already re-graded get their
+        # manual grades back.
+        _restore_manual_grades(course, manual, list(results.values()))
     report.outcomes += [results[p] for p in pending]
     report.outcomes.sort(key=lambda o: (o.assignment, o.trainee))
     report.seconds = time.perf_counter() - started
