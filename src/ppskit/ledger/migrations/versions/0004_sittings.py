@@ -24,36 +24,14 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
+from ppskit.ledger.ddl import append_only as _append_only
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 EVENTS = ("held-pending", "held-flagged", "accepted", "rejected", "recorded", "refused")
-
-
-def _append_only(table: str, key: str, dialect: str) -> None:
-    if dialect == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'the ppskit ledger is append-only'); END"
-            )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
-            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key}) "
-            "BEGIN SELECT RAISE(ABORT, 'the ppskit ledger is append-only: "
-            "a row with this key is already recorded'); END"
-        )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION ppskit_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION ppskit_append_only()"
-        )
 
 
 def upgrade() -> None:

@@ -24,6 +24,9 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
+from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import one_of as _one_of
+
 revision = "0009"
 down_revision = "0005"
 branch_labels = None
@@ -31,34 +34,6 @@ depends_on = None
 
 KINDS = ("renewal-due", "complaint-deadline", "exam-results", "audit-selection")
 OUTCOMES = ("sent", "failed")
-
-
-def _append_only(table: str, key: str, dialect: str) -> None:
-    if dialect == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'the ppskit ledger is append-only'); END"
-            )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
-            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key}) "
-            "BEGIN SELECT RAISE(ABORT, 'the ppskit ledger is append-only: "
-            "a row with this key is already recorded'); END"
-        )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION ppskit_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION ppskit_append_only()"
-        )
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def upgrade() -> None:
