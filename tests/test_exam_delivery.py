@@ -254,6 +254,24 @@ def test_hand_in_after_grading_is_kept_aside(site) -> None:  # noqa: ANN001
 
 
 @pytest.mark.slow
+def test_nothing_a_trainee_can_read_holds_a_key(site) -> None:  # noqa: ANN001
+    from ppskit.exam.build import keys_path
+
+    # The fetched copy in the trainee's own home: no hidden test, no key file path.
+    home = Path(pwd.getpwnam("ppsk-t1").pw_dir)
+    fetched = as_trainee("ppsk-t1", "cat", str(home / "exam-A" / "exam.ipynb"))
+    assert fetched.returncode == 0, fetched.stderr
+    for secret in ("grade_answer(", "HIDDEN TESTS", "keys.json", "PPSKIT_EXAM_KEYS"):
+        assert secret not in fetched.stdout, secret
+    # The trainer's key file, bank and sources are out of reach of either account.
+    for user in USERS.values():
+        for path in (keys_path(site.course), site.root / "assessments",
+                     site.root / "source" / "exam-A" / "exam.ipynb"):  # fmt: skip
+            done = as_trainee(user, "cat" if path.suffix else "ls", str(path))
+            assert done.returncode != 0 and "Permission denied" in done.stderr, (user, path)
+
+
+@pytest.mark.slow
 def test_hand_in_linking_to_trainer_files_is_refused(site) -> None:  # noqa: ANN001
     from datetime import UTC, datetime
 
