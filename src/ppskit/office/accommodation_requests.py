@@ -354,29 +354,24 @@ def list_requests(
 
 def format_requests(lines: list[RequestLine], fmt: str = "table") -> str:
     """``lines`` as ``table``, ``csv`` (pinned header, formula-safe) or ``json``."""
-    import json
+    from ppskit.office.listing import format_rows
 
-    rows = [line.row() for line in lines]
-    if fmt == "csv":
-        import pandas as pd
-
-        from ppskit.reports.safe_export import csv_text
-
-        return csv_text(pd.DataFrame(rows, columns=list(LIST_COLUMNS)))
-    if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    if not rows:
-        return "No accommodation requests to show.\n"
-    return (
-        "\n".join(
-            f"{r['request_id']}  {r['trainee_id']}  {r['kind']}"
-            + (f" {r['extra_time_pct']}%" if r["extra_time_pct"] else "")
-            + f"  received {r['received_on']}  exam {r['exam_date']}"
-            + ("  LATE" if r["late"] == "yes" else "")
-            + f"  {r['decision']}"
-            + (f" {r['decided_on']}" if r["decided_on"] else "")
-            + f"\n    {r['next_action']}"
-            for r in rows
+    def two_lines_each(rows: list[dict]) -> str:
+        return (
+            "\n".join(
+                f"{r['request_id']}  {r['trainee_id']}  {r['kind']}"
+                + (f" {r['extra_time_pct']}%" if r["extra_time_pct"] else "")
+                + f"  received {r['received_on']}  exam {r['exam_date']}"
+                + ("  LATE" if r["late"] == "yes" else "")
+                + f"  {r['decision']}"
+                + (f" {r['decided_on']}" if r["decided_on"] else "")
+                + f"\n    {r['next_action']}"
+                for r in rows
+            )
+            + "\n"
         )
-        + "\n"
-    )
+
+    return format_rows(
+        [line.row() for line in lines], LIST_COLUMNS, fmt,
+        "No accommodation requests to show.", table=two_lines_each,
+    )  # fmt: skip

@@ -8,39 +8,8 @@ written as text.
 
 from __future__ import annotations
 
-import io
-import json
-
 from ppskit.office.audits import LIST_COLUMNS, REPORT_COLUMNS, AuditLine
-
-
-def _table(rows: list[dict], columns: tuple[str, ...], empty: str) -> str:
-    if not rows:
-        return empty + "\n"
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(header_style="bold")
-    for col in columns:
-        table.add_column(col.replace("_", " "), overflow="fold")
-    for r in rows:
-        table.add_row(*(str(r[c]) for c in columns))
-    console = Console(file=io.StringIO(), width=160, force_terminal=False)
-    console.print(table)
-    return console.file.getvalue()
-
-
-def format_rows(rows: list[dict], columns: tuple[str, ...], fmt: str, empty: str) -> str:
-    """``rows`` as ``table``, ``csv`` (pinned header, formula-safe) or ``json``."""
-    if fmt == "csv":
-        import pandas as pd
-
-        from ppskit.reports.safe_export import csv_text
-
-        return csv_text(pd.DataFrame(rows, columns=list(columns)))
-    if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    return _table(rows, columns, empty)
+from ppskit.office.listing import format_rows
 
 
 def format_lines(lines: list[AuditLine], fmt: str = "table") -> str:

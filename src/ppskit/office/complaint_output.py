@@ -7,38 +7,16 @@ cell a spreadsheet would run as a formula is written as text.
 
 from __future__ import annotations
 
-import io
-import json
-
 from ppskit.office.complaints import LIST_COLUMNS, ComplaintLine
+from ppskit.office.listing import format_rows
 
 
 def format_lines(lines: list[ComplaintLine], fmt: str = "table") -> str:
     """``lines`` as ``table``, ``csv`` (pinned header, formula-safe) or ``json``."""
-    rows = [line.row() for line in lines]
-    if fmt == "csv":
-        import pandas as pd
-
-        from ppskit.reports.safe_export import csv_text
-
-        return csv_text(pd.DataFrame(rows, columns=list(LIST_COLUMNS)))
-    if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    if not rows:
-        return "No complaints to show.\n"
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(header_style="bold")
-    for col in LIST_COLUMNS:
-        table.add_column(
-            col.replace("_", " "), overflow="fold", max_width=70 if col == "next_action" else None
-        )
-    for r in rows:
-        table.add_row(*(str(r[c]) for c in LIST_COLUMNS))
-    console = Console(file=io.StringIO(), width=160, force_terminal=False)
-    console.print(table)
-    return console.file.getvalue()
+    return format_rows(
+        [line.row() for line in lines], LIST_COLUMNS, fmt, "No complaints to show.",
+        max_widths={"next_action": 70},
+    )  # fmt: skip
 
 
 def format_detail(d: dict) -> str:

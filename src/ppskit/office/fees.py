@@ -347,20 +347,14 @@ def _profile_policy(trainee_id: str, db: str | None) -> Policy:
 
 
 def format_rows(rows: list[dict], columns: tuple[str, ...], fmt: str, empty: str) -> str:
-    """``rows`` as ``table``, ``csv`` (pinned header, formula-safe) or ``json``."""
-    import json
+    """``rows`` as ``table`` (plain aligned columns), ``csv`` (pinned header,
+    formula-safe) or ``json``."""
+    from ppskit.office.listing import format_rows as listing
 
-    if fmt == "csv":
-        import pandas as pd
+    def aligned(rows: list[dict]) -> str:
+        widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+        lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+        lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in columns) for r in rows]
+        return "\n".join(line.rstrip() for line in lines) + "\n"
 
-        from ppskit.reports.safe_export import csv_text
-
-        return csv_text(pd.DataFrame(rows, columns=list(columns)))
-    if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    if not rows:
-        return empty + "\n"
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
-    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    return listing(rows, columns, fmt, empty, table=aligned)

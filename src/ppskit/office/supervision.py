@@ -15,8 +15,6 @@ Every qualification rule and cadence comes from the trainee's profile.
 
 from __future__ import annotations
 
-import io
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -571,25 +569,9 @@ def format_rows(
     rows: list[dict] | pd.DataFrame, columns: tuple[str, ...], fmt_: str = "table"
 ) -> str:
     """Rows as ``table``, ``csv`` (formula-safe, pinned header) or ``json``."""
+    from ppskit.office.listing import format_rows as listing
+
     df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=list(columns))
-    if fmt_ == "csv":
-        from ppskit.reports.safe_export import csv_text
-
-        return csv_text(df[list(columns)])
-    if fmt_ == "json":
-        return json.dumps(df[list(columns)].to_dict(orient="records"), indent=2) + "\n"
-    if df.empty:
-        return "Nothing to show.\n"
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(header_style="bold")
-    for col in columns:
-        table.add_column(
-            col.replace("_", " "), overflow="fold", max_width=80 if "note" in col else None
-        )
-    for r in df[list(columns)].itertuples(index=False):
-        table.add_row(*(str(v) for v in r))
-    console = Console(file=io.StringIO(), width=160, force_terminal=False)
-    console.print(table)
-    return console.file.getvalue()
+    records = df[list(columns)].to_dict(orient="records")
+    notes = {c: 80 for c in columns if "note" in c}
+    return listing(records, columns, fmt_, "Nothing to show.", max_widths=notes)
