@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from ppskit.db import read_connection
+from ppskit.db import full_scan_hint, read_connection
 from ppskit.policies import BUILTIN_FACTS, DEFAULT_PROFILE, FactHolds, HoursAtLeast, load_policy
 from ppskit.rules.certificates import CertState, fold_certificates
 from ppskit.rules.engine import (
@@ -91,9 +91,9 @@ def _iso_dates(df: pd.DataFrame, *cols: str) -> None:
 
 
 def _full_scan(conn: Connection, trainee: str | None) -> str:
-    """Table hint for a pass over every trainee's hours: SQLite would otherwise walk the
-    (trainee_id, date) index, a random table read per row (about 3x slower)."""
-    return " NOT INDEXED" if trainee is None and conn.dialect.name == "sqlite" else ""
+    """Table hint for a pass over every trainee's hours (none for one trainee, whom
+    the index finds)."""
+    return full_scan_hint(conn) if trainee is None else ""
 
 
 def _of_profiles(pids: set[str], policies: dict, p: dict, key: str) -> str:

@@ -21,10 +21,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select
+from sqlalchemy import Connection, and_, exists, insert, or_, select, text
 
 from ppskit.dates import fmt
-from ppskit.db import read_connection, write_transaction
+from ppskit.db import full_scan_hint, read_connection, write_transaction
 from ppskit.imports import ImportRejected, RowError, append_hours, read_csv
 from ppskit.ledger.tables import (
     cert_events,
@@ -435,49 +435,32 @@ def import_supervision(
 # -------------------------------------------------------------------------- flags
 
 
-def _specialists(conn: Connection, as_of: date, ids: list[str]) -> set[str]:
+def _worked_hours(conn: Connection, as_of: date) -> dict[str, float]:
+    """Live (not voided) work hours up to ``as_of`` per trainee who logged any: one pass
+    over the hours table (the voided entries are few, read once)."""
+    rows = conn.execute(
+        text(
+            "SELECT trainee_id, SUM(hours) FROM hours_entries"
+            f"{full_scan_hint(conn)} WHERE category = 'work' AND date <= :as_of"
+            " AND entry_id NOT IN (SELECT entry_id FROM hours_events WHERE kind = 'void')"
+            " GROUP BY trainee_id"
+        ),
+        {"as_of": as_of},
+    )
+    return {t: float(h) for t, h in rows}
+
+
+def _specialists(conn: Connection, as_of: date, worked: dict[str, float]) -> set[str]:
     """Trainees working as specialists on ``as_of``: a certificate issued and not
     revoked, or live work hours logged."""
-    issued = {
-        r.trainee_id
-        for r in conn.execute(
-            select(cert_events.c.trainee_id).where(
-                cert_events.c.kind == "issued", cert_events.c.on_date <= as_of
-            )
+    kinds = {"issued": set(), "revoked": set()}
+    for tid, kind in conn.execute(
+        select(cert_events.c.trainee_id, cert_events.c.kind).where(
+            cert_events.c.kind.in_(tuple(kinds)), cert_events.c.on_date <= as_of
         )
-    }
-    revoked = {
-        r.trainee_id
-        for r in conn.execute(
-            select(cert_events.c.trainee_id).where(
-                cert_events.c.kind == "revoked", cert_events.c.on_date <= as_of
-            )
-        )
-    }
-    voided = exists().where(
-        hours_events.c.entry_id == hours_entries.c.entry_id, hours_events.c.kind == "void"
-    )
-    working = {
-        r.trainee_id
-        for r in conn.execute(
-            select(hours_entries.c.trainee_id)
-            .where(hours_entries.c.category == "work", hours_entries.c.date <= as_of, ~voided)
-            .distinct()
-        )
-    }
-    return {t for t in ids if (t in issued and t not in revoked) or t in working}
-
-
-def _worked_hours(conn: Connection, as_of: date) -> dict[str, float]:
-    voided = exists().where(
-        hours_events.c.entry_id == hours_entries.c.entry_id, hours_events.c.kind == "void"
-    )
-    q = (
-        select(hours_entries.c.trainee_id, func.sum(hours_entries.c.hours))
-        .where(hours_entries.c.category == "work", hours_entries.c.date <= as_of, ~voided)
-        .group_by(hours_entries.c.trainee_id)
-    )
-    return {t: float(h) for t, h in conn.execute(q)}
+    ):
+        kinds[kind].add(tid)
+    return (kinds["issued"] - kinds["revoked"]) | set(worked)
 
 
 def _sessions(conn: Connection, as_of: date) -> tuple[list, dict[str, float]]:
@@ -525,8 +508,8 @@ def supervision_flags(as_of: date | None = None, db: str | None = None) -> pd.Da
         people = [p for p in people if p.profile in profiles]
         if not people:
             return pd.DataFrame(columns=list(FLAG_COLUMNS))
-        working = _specialists(conn, as_of, [p.trainee_id for p in people])
         worked = _worked_hours(conn, as_of)
+        working = _specialists(conn, as_of, worked)
         session_rows, waiting = _sessions(conn, as_of)
         quals = _qualification_rows(conn)
     by_trainee: dict[str, list] = {}
