@@ -130,6 +130,12 @@ def _hour_rows_read(policies: dict, p: dict) -> str:
             readers.setdefault(rule.category, set()).add(pid)
             if not rule.verified_only:
                 unverified.add(rule.category)
+    # Supervision (status's last column) reads every live work row of the trainees whose
+    # profile sets supervision rules: who works as a specialist, and how many hours.
+    for pid, pol in policies.items():
+        if pol.supervision is not None:
+            readers.setdefault("work", set()).add(pid)
+            unverified.add("work")
     terms = ["e.category = 'core'"]
     for k, (cat, pids) in enumerate(sorted(readers.items())):
         p[f"hc{k}"] = cat
@@ -350,15 +356,33 @@ def _today() -> date:
     return date.today()
 
 
+def worked_hours(inputs: dict) -> dict[str, float]:
+    """Live work hours per trainee (verified or not, voided entries taken out) of the
+    trainees whose profile sets supervision rules, from :func:`load_inputs`."""
+    h = inputs["hours"]
+    work = h.loc[h["category"] == "work", ["trainee_id", "hours"]]
+    adj = event_adjustments(inputs["events"])
+    work = pd.concat([work, adj.loc[adj["category"] == "work", ["trainee_id", "hours"]]])
+    total = work.groupby("trainee_id")["hours"].sum()
+    return {str(t): float(v) for t, v in total.items() if v > 1e-9}
+
+
+def status_inputs(
+    *, as_of: date | None = None, trainee: str | None = None, db: str | None = None
+) -> tuple[date, Inputs]:
+    """The as-of date (default today) and what :func:`load_inputs` reads for it."""
+    as_of = as_of or _today()
+    with read_connection(db) as conn:
+        return as_of, load_inputs(conn, as_of, trainee)
+
+
 def compute_status(
     *, as_of: date | None = None, trainee: str | None = None, db: str | None = None
 ) -> pd.DataFrame:
     """One row per trainee: the pinned columns (``STATUS_COLUMNS``) then a few extras
     (``EXTRA_COLUMNS``: name, profile, unverified_core_hours, grandfathered, period_start,
     retake_by, failed_sections, stage_label, renewal_ready)."""
-    as_of = as_of or _today()
-    with read_connection(db) as conn:
-        inputs = load_inputs(conn, as_of, trainee)
+    as_of, inputs = status_inputs(as_of=as_of, trainee=trainee, db=db)
     return compute_from_inputs(inputs, as_of)
 
 

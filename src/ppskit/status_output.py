@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ppskit.status import STATUS_COLUMNS, compute_status
+from ppskit.status import STATUS_COLUMNS, compute_from_inputs, status_inputs, worked_hours
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +38,8 @@ def status_frame(
     from ppskit.ledger.sittings import hold_notes, open_holds
     from ppskit.office.supervision import supervision_flags
 
-    df = compute_status(as_of=as_of, trainee=trainee, db=db)
+    as_of, inputs = status_inputs(as_of=as_of, trainee=trainee, db=db)
+    df = compute_from_inputs(inputs, as_of)
     if trainee and df.empty:
         from ppskit.ledger.lookup import unknown_trainee_message
 
@@ -46,7 +47,8 @@ def status_frame(
     out = df[STATUS_COLUMNS].copy()
     notes = hold_notes(open_holds(trainees=[trainee] if trainee else None, as_of=as_of, db=db))
     out[HOLDS_COLUMN] = [notes.get(t, "") for t in out["trainee_id"]]
-    flags = supervision_flags(as_of=as_of, db=db)
+    # The work hours come from the status pass itself: no second scan of the hours.
+    flags = supervision_flags(as_of=as_of, db=db, worked=worked_hours(inputs))
     flagged = {
         r.trainee_id: f"{r.supervision}: {r.supervision_note}"
         for r in flags.itertuples()

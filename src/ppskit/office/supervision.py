@@ -494,11 +494,14 @@ def _sessions(conn: Connection, as_of: date) -> tuple[list, dict[str, float]]:
     return rows, waiting
 
 
-def supervision_flags(as_of: date | None = None, db: str | None = None) -> pd.DataFrame:
+def supervision_flags(
+    as_of: date | None = None, db: str | None = None, *, worked: dict[str, float] | None = None
+) -> pd.DataFrame:
     """One row per specialist whose profile sets supervision rules: ``trainee_id``,
     ``supervision`` (ok | missing | lapsed | unqualified) and ``supervision_note`` (plain
     words with the next step). Trainees not working as specialists yet (no certificate,
-    no work hours) and profiles without a ``supervision:`` block get no row."""
+    no work hours) and profiles without a ``supervision:`` block get no row. ``worked``:
+    live work hours per trainee when the caller has them (status does), else read here."""
     as_of = as_of or date.today()
     profiles = _profiles_with_supervision()
     with read_connection(db) as conn:
@@ -508,7 +511,8 @@ def supervision_flags(as_of: date | None = None, db: str | None = None) -> pd.Da
         people = [p for p in people if p.profile in profiles]
         if not people:
             return pd.DataFrame(columns=list(FLAG_COLUMNS))
-        worked = _worked_hours(conn, as_of)
+        if worked is None:
+            worked = _worked_hours(conn, as_of)
         working = _specialists(conn, as_of, worked)
         session_rows, waiting = _sessions(conn, as_of)
         quals = _qualification_rows(conn)
