@@ -118,7 +118,9 @@ def test_cli_modules_list():
     for module in FRAMEWORK.modules:
         assert module.id in result.output
     core = sum(m.hours for m in FRAMEWORK.modules if m.category == "core")
-    assert f"{core:g} core hours" in result.output
+    n_core = sum(m.category == "core" for m in FRAMEWORK.modules)
+    assert f"Core training: {core:g} h of self-study in {n_core} modules" in result.output
+    assert "Hours rule: a module's teaching text read at 150 words a minute" in result.output
 
 
 def test_progress_library_and_cli(tmp_path, fixture_content):

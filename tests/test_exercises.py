@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ppskit.exercises import available, load_content, open_module
 from ppskit.exercises import module as module_mod
-from ppskit.exercises.module import PROBLEM_MARKER, BrokenModule, LedgerProblem, Module
+from ppskit.exercises.module import PROBLEM_MARKER, BrokenModule, Module
 from ppskit.exercises.schema import ModuleContent
 from ppskit.framework import load_framework
 
@@ -41,6 +41,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("PPSKIT_CONTENT_DIR", str(FIXTURE_CONTENT))
     monkeypatch.setenv("PPSKIT_JOURNAL_DIR", str(tmp_path / "journal"))
     monkeypatch.setenv("PPSKIT_DB", f"sqlite:///{tmp_path / 'ledger.db'}")
+    monkeypatch.setenv("PPSKIT_HOME", str(tmp_path / "home"))
     return tmp_path
 
 
@@ -52,45 +53,62 @@ def spec_of(exercise_id: str):
     return load_content(MODULE).get(exercise_id)
 
 
-class FakeLedger:
-    """Stands in for ppskit.ledger.api: remembers calls, records hours once."""
+class FakeBackend:
+    """Stands in for the ledger: remembers calls, knows every id but ``unknown`` ones,
+    records hours once."""
 
-    def __init__(self, fail: Exception | None = None):
+    def __init__(self, fail: Exception | None = None, unknown: tuple[str, ...] = ()):
         self.calls: list[tuple] = []
-        self.progress: dict[str, set[str]] = {}
-        self.recorded: set[tuple[str, str]] = set()
+        self.progress_: dict[str, set[str]] = {}
+        self.saved: dict[tuple[str, str], dict[str, dict]] = {}
+        self.recorded: dict[tuple[str, str], float | None] = {}
         self.fail = fail
+        self.unknown = set(unknown)
 
-    def __call__(self, name, *args, **kwargs):
+    def _note(self, name, *args):
         self.calls.append((name, args))
         if self.fail is not None:
-            raise LedgerProblem(module_mod._friendly(self.fail))
-        if name == "mark_exercise_done":
-            trainee, module_id, exercise_id = args
-            self.progress.setdefault(module_id, set()).add(exercise_id)
+            raise self.fail
+
+    def who(self, trainee_id):
+        self._note("who", trainee_id)
+        if trainee_id in self.unknown:
             return None
-        if name == "exercise_progress":
-            return {k: set(v) for k, v in self.progress.items()}
-        if name == "record_module_hours":
-            trainee, module_id = args
-            created = (trainee, module_id) not in self.recorded
-            self.recorded.add((trainee, module_id))
+        return {"trainee_id": trainee_id, "name": f"Parent {trainee_id}", "profile": None}
 
-            class Outcome:
-                message = "Recorded 3 core hours." if created else "Already recorded."
+    def progress(self, trainee_id):
+        self._note("progress", trainee_id)
+        return {k: sorted(v) for k, v in self.progress_.items()}
 
-            return Outcome()
-        raise AssertionError(name)
+    def answers(self, trainee_id, module_id):
+        self._note("answers", trainee_id, module_id)
+        return dict(self.saved.get((trainee_id, module_id), {}))
+
+    def mark_done(self, trainee_id, module_id, exercise_id, answer=None):
+        self._note("mark_done", trainee_id, module_id, exercise_id)
+        self.progress_.setdefault(module_id, set()).add(exercise_id)
+        if answer is not None:
+            self.saved.setdefault((trainee_id, module_id), {})[exercise_id] = answer
+
+    def record_hours(self, trainee_id, module_id, active_minutes=None):
+        self._note("record_hours", trainee_id, module_id)
+        created = (trainee_id, module_id) not in self.recorded
+        self.recorded.setdefault((trainee_id, module_id), active_minutes)
+        return f"Recorded for {trainee_id}." if created else "Already recorded."
 
     def names(self) -> list[str]:
         return [c[0] for c in self.calls]
 
+    @property
+    def writes(self) -> list[str]:
+        return [n for n in self.names() if n in ("mark_done", "record_hours")]
+
 
 @pytest.fixture
 def fake(monkeypatch):
-    ledger = FakeLedger()
-    monkeypatch.setattr(module_mod, "_ledger", ledger)
-    return ledger
+    backend = FakeBackend()
+    monkeypatch.setattr(module_mod, "default_backend", lambda db=None: backend)
+    return backend
 
 
 def solve_all(module) -> None:
@@ -250,8 +268,8 @@ def test_every_packaged_module_can_be_finished(module_id, monkeypatch, fake):
     for exercise_id in module.exercise_ids:
         complete(module.exercise(exercise_id))
     assert module.remaining() == []
-    assert module.finish().record() == "Recorded 3 core hours."
-    assert fake.progress[module_id] == set(module.exercise_ids)
+    assert module.finish().record() == "Recorded for t-1."
+    assert fake.progress_[module_id] == set(module.exercise_ids)
 
 
 # --- multiple choice -------------------------------------------------------------------
@@ -345,20 +363,22 @@ def test_decision_poor_path_explains_and_can_restart():
     assert view.at_end and view.outcome == "poor"
     assert long_way.feedback.strip() in view.feedback_text
     assert "did not go well" in view.feedback_text
-    assert view.done  # reaching an end completes the exercise
+    # A path that ends badly asks to try again; it does not count as done.
+    assert not view.done and "try another path" in view.feedback_text
     with pytest.raises(ValueError):
         view.choose(0)
     view.restart()
     assert view.node_id == start and not view.at_end and view.feedback_text == ""
     view.choose(0)
     assert view.outcome == "good" and "went well" in view.feedback_text
+    assert view.done
     assert view.path == [start, "short"]
 
 
 # --- journal ---------------------------------------------------------------------------
 
 
-def test_journal_asks_who_you_are_then_saves_privately(isolated):
+def test_journal_asks_who_you_are_then_saves_privately(isolated, fake):
     module = open_module(MODULE)
     view = module.exercise(JOURNAL)
     assert view.save() is False
@@ -381,7 +401,7 @@ def test_journal_asks_who_you_are_then_saves_privately(isolated):
     assert again.answers[0] == "Our first crisis feels settled now."
 
 
-def test_journal_rejects_an_unusable_trainee_id():
+def test_journal_rejects_an_unusable_trainee_id(fake):
     view = open_module(MODULE).exercise(JOURNAL)
     view.write(1, "Still fresh.")
     view.save()
@@ -474,9 +494,11 @@ def test_missing_content_file_is_explained(tmp_path, monkeypatch):
 # --- who is the trainee ----------------------------------------------------------------
 
 
-def test_trainee_from_environment(monkeypatch):
+def test_trainee_from_environment(monkeypatch, fake):
     monkeypatch.setenv("JUPYTERHUB_USER", "hub-user")
-    assert open_module(MODULE).trainee == "hub-user"
+    module = open_module(MODULE)
+    assert module.trainee == "hub-user" and module.identity.how == "hub"
+    assert not module.identity.changeable  # a hub account is who you are
     monkeypatch.setenv("PPSKIT_TRAINEE", "t-1")
     assert open_module(MODULE).trainee == "t-1"
     monkeypatch.setenv("PPSKIT_TRAINEE", "not a valid id")
@@ -498,36 +520,35 @@ def test_progress_stays_in_memory_until_trainee_known(fake):
     assert "trainee ID" in finish.record()
     assert fake.calls == []
     finish.trainee_prompt.submit("t-9")
-    assert fake.names() == ["mark_exercise_done"]
+    assert fake.writes == ["mark_done"]  # the work done before sign-in goes to t-9
     message = finish.record()
     assert "finish these first" in message and "- Share it or keep it private?" in message
-    assert "record_module_hours" not in fake.names()
+    assert "record_hours" not in fake.names()
 
 
 def test_record_my_hours_once_everything_is_done(fake, monkeypatch):
     monkeypatch.setenv("PPSKIT_TRAINEE", "t-9")
     module = open_module(MODULE)
     solve_all(module)
-    assert fake.progress[MODULE] == set(module.exercise_ids)
+    assert fake.progress_[MODULE] == set(module.exercise_ids)
     finish = module.finish()
-    assert finish.record() == "Recorded 3 core hours."
+    assert finish.record() == "Recorded for t-9."
     assert finish.record() == "Already recorded."
-    assert fake.names().count("record_module_hours") == 2
+    assert fake.names().count("record_hours") == 2
     assert len(fake.recorded) == 1
 
 
 def test_progress_from_an_earlier_session_counts(fake, monkeypatch):
     monkeypatch.setenv("PPSKIT_TRAINEE", "t-9")
-    fake.progress[MODULE] = set(load_content(MODULE).ids) - {STORY}
+    fake.progress_[MODULE] = set(load_content(MODULE).ids) - {STORY}
     module = open_module(MODULE)
     write_ready_story(module.exercise(STORY))
-    assert module.finish().record() == "Recorded 3 core hours."
+    assert module.finish().record() == "Recorded for t-9."
 
 
 def test_ledger_failures_are_plain_sentences(monkeypatch):
-    failing = FakeLedger(fail=RuntimeError("database is locked"))
-    monkeypatch.setattr(module_mod, "_ledger", failing)
-    module = open_module(MODULE, trainee="t-9")
+    module = open_module(MODULE, trainee="t-9", backend=FakeBackend())
+    module.backend.fail = RuntimeError("database is locked")
     view = module.exercise(CHOICE)
     view.choose(0)
     assert view.check() is True  # the trainee's feedback is not disturbed
@@ -591,7 +612,8 @@ def test_real_ledger_records_hours_once(isolated):
     finish = module.finish()
     first = finish.record()
     second = finish.record()
-    assert "Recorded 3" in first and "already recorded" in second
+    assert first.startswith(f"Recorded {module.hours:g} core hours of this module for t-100")
+    assert "already recorded" in second
     rows = hours_frame(db=db)
     rows = rows[rows["trainee_id"] == "t-100"]
     assert len(rows) == 1
@@ -600,7 +622,7 @@ def test_real_ledger_records_hours_once(isolated):
         "core",
         MODULE,
         "module",
-        3.0,
+        module.hours,
     )
     assert not bool(row["verified"])
 
@@ -611,7 +633,7 @@ def test_real_ledger_specialty_module_counts_as_ce(isolated):
     info = load_framework().module("secondary-trauma")
     module = Module(info, load_content(MODULE), trainee="t-101", db=db)
     module.done = set(module.exercise_ids)
-    module._unsynced = set(module.exercise_ids)
+    module._unsynced = dict.fromkeys(module.exercise_ids)
     assert "Recorded" in module.finish().record()
     from ppskit.ledger.api import hours_frame
 
@@ -624,10 +646,14 @@ def test_real_ledger_specialty_module_counts_as_ce(isolated):
 
 
 def test_real_ledger_unknown_trainee_is_explained(isolated):
-    module = open_module(MODULE, trainee="t-unknown", db=os.environ["PPSKIT_DB"])
-    solve_all(module)
+    db = os.environ["PPSKIT_DB"]
+    register(db, "t-100")
+    module = open_module(MODULE, trainee="t-unknown", db=db)
+    assert module.trainee is None  # never saved under an unregistered id
+    assert "could not find the trainee ID t-unknown" in module.notice
+    solve_all_without_saving(module)
     message = module.finish().record()
-    assert "not registered" in message
+    assert "type your trainee ID" in message
 
 
 # --- import cost ------------------------------------------------------------------------

@@ -120,15 +120,17 @@ def _counts_toward(module: Module) -> str:
     return module.domain if module.kind == "core" else module.specialty  # type: ignore[return-value]
 
 
-def module_rows(root: Path | None = None) -> list[dict]:
+def module_rows(root: Path | None = None, *, measured=None) -> list[dict]:  # noqa: ANN001
     """One row per module in framework order.
 
     Keys: ``id``, ``title`` (the notebook's title when it exists), ``kind``,
     ``category`` (``core``/``ce``), ``domain`` (domain id, or specialty id for CE),
     ``hours``, ``path``, ``notebook`` (the file exists), ``exercises`` (count, or None
-    when the exercise file is missing or invalid).
+    when the exercise file is missing or invalid), ``words`` (of teaching text, from
+    ``measured`` — a :class:`ppskit.hours_rule.CurriculumHours` — else None).
     """
     root = root or course_root()
+    words = {m.module_id: m.words for m in measured.modules} if measured is not None else {}
     rows = []
     for module in load_framework().modules:
         path = root / MODULES_DIR / module.path
@@ -153,6 +155,28 @@ def module_rows(root: Path | None = None) -> list[dict]:
                 "path": f"{MODULES_DIR}/{module.path}",
                 "notebook": path.is_file(),
                 "exercises": count,
+                "words": words.get(module.id),
+            }
+        )
+    return rows
+
+
+def session_rows() -> list[dict]:
+    """One row per facilitated session guide: ``id``, ``category`` (core/ce), ``topic``,
+    ``minutes`` and ``hours`` credited, ``skill_check`` (the guide has one)."""
+    from ppskit.sessions import available_guides, load_guide
+
+    rows = []
+    for gid in available_guides():
+        g = load_guide(gid)
+        rows.append(
+            {
+                "id": g.id,
+                "category": g.kind,
+                "topic": g.topic,
+                "minutes": g.minutes,
+                "hours": g.hours,
+                "skill_check": g.skill_check is not None,
             }
         )
     return rows

@@ -31,27 +31,54 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 @app.command("list")
 def list_() -> None:
-    """List the modules: domain (or CE specialty), hours, and whether the notebook exists."""
-    from ppskit.curriculum import module_rows
+    """List the modules and facilitated sessions with the hours each credits, and how the
+    hours are computed."""
+    from ppskit.curriculum import module_rows, session_rows
+    from ppskit.hours_rule import curriculum_hours, hours_totals
 
-    rows = module_rows()
+    measured = curriculum_hours()
+    rows = module_rows(measured=measured)
     body = [
         [
             r["id"],
             r["domain"],
             r["category"],
-            f"{r['hours']:g}",
+            "-" if r["words"] is None else f"{r['words']:,}",
             "-" if r["exercises"] is None else str(r["exercises"]),
+            f"{r['hours']:g}",
             r["path"] if r["notebook"] else f"{r['path']} (missing)",
         ]
         for r in rows
     ]
+    typer.echo("Modules (self-study; the trainee records the hours, a trainer verifies them)")
     typer.echo(
-        _table(["module", "domain/specialty", "counts as", "hours", "exercises", "notebook"], body)
+        _table(
+            ["module", "domain/specialty", "counts as", "words", "exercises", "hours", "notebook"],
+            body,
+        )
     )
-    core = sum(r["hours"] for r in rows if r["category"] == "core")
-    ce = sum(r["hours"] for r in rows if r["category"] == "ce")
-    typer.echo(f"\n{len(rows)} modules: {core:g} core hours, {ce:g} continuing-education hours.")
+    sessions = session_rows()
+    if sessions:
+        typer.echo("\nFacilitated sessions (a trainer runs them and records the hours)")
+        typer.echo(
+            _table(
+                ["session", "domain/specialty", "counts as", "minutes", "hours", "skill check"],
+                [
+                    [
+                        s["id"],
+                        s["topic"],
+                        s["category"],
+                        str(s["minutes"]),
+                        f"{s['hours']:g}",
+                        "yes" if s["skill_check"] else "no",
+                    ]
+                    for s in sessions
+                ],
+            )
+        )
+    typer.echo("")
+    for line in hours_totals(measured):
+        typer.echo(line)
 
 
 @app.command("progress")

@@ -33,14 +33,18 @@ def open_module(
     trainee: str | None = None,
     db: str | None = None,
     content_dir: str | None = None,
+    backend=None,  # noqa: ANN001
+    show_header: bool = True,
 ) -> Module | BrokenModule:
     """Open a module's exercises for a notebook.
 
-    ``trainee`` defaults to ``$PPSKIT_TRAINEE``, then ``$JUPYTERHUB_USER``; when neither
-    is set the notebook asks for the id when it is needed. ``db`` is a SQLAlchemy URL for
-    the ledger (default: the ledger's own default). If the module or its exercise file
-    cannot be opened, the returned object explains the problem in plain words wherever
-    the notebook shows an exercise, instead of raising.
+    The trainee is found as :mod:`ppskit.exercises.identity` says (``trainee``, then
+    ``$PPSKIT_TRAINEE``, the hub user, the remembered sign-in), else signs in on the
+    header, which a notebook shows at once (``show_header``; only inside a kernel).
+    ``db`` is a SQLAlchemy URL for the ledger; ``backend`` replaces the ledger (the hub's
+    progress service, a test double). If the module or its exercise file cannot be
+    opened, the returned object explains the problem in plain words wherever the
+    notebook shows an exercise, instead of raising.
     """
     from ppskit.exercises.module import BrokenModule, Module
     from ppskit.framework import load_framework
@@ -53,4 +57,21 @@ def open_module(
         content = load_content(module_id, content_dir)
     except ContentError as exc:
         return BrokenModule(module_id, str(exc))
-    return Module(info, content, trainee=trainee, db=db)
+    module = Module(info, content, trainee=trainee, db=db, backend=backend)
+    if show_header:
+        _display_in_kernel(module.header)
+    return module
+
+
+def _display_in_kernel(make) -> None:  # noqa: ANN001
+    """Display ``make()`` when running in a Jupyter kernel (not in a plain script)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the kernel
+        return
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return
+    from IPython.display import display
+
+    display(make())

@@ -1,19 +1,26 @@
-"""One module as a trainee meets it in a notebook: its exercises, progress and hours.
+"""One module as a trainee meets it in a notebook: who is signed in, the exercises,
+progress that comes back, and hours.
 
-Progress lives in memory until the notebook knows who the trainee is (``$PPSKIT_TRAINEE``,
-``$JUPYTERHUB_USER`` or the "Your trainee ID" box); from then on each completed exercise
-is also written to the ledger. The ledger is only touched from button handlers, and only
-imported when it is first needed, so opening a module stays fast and a headless run
-writes nothing.
+The trainee is known at open (:mod:`ppskit.exercises.identity`: the hub account, an id
+set for the computer, or the sign-in remembered from an earlier module) or signs in on
+the module's header; every id is checked against the registry first. From then on the
+module reads the trainee's finished exercises and saved answers from the ledger (through
+:mod:`ppskit.exercises.backend`: the ledger itself, or the hub's progress service) and
+writes each finished exercise with its answer. Work done before sign-in is kept in
+memory and goes to the trainee who signs in.
 """
 
 from __future__ import annotations
 
-from ppskit.exercises import storage
+from collections.abc import Callable
+
+from ppskit.exercises import identity
 from ppskit.exercises._render import indent
+from ppskit.exercises.activity import ActivityTracker
+from ppskit.exercises.backend import Backend, default_backend
 from ppskit.exercises.loader import PROBLEM_MARKER, module_title
 from ppskit.exercises.schema import ModuleContent
-from ppskit.exercises.widgets import VIEWS, ExerciseView, FinishView
+from ppskit.exercises.widgets import VIEWS, ExerciseView, FinishView, HeaderView
 from ppskit.framework import Module as ModuleInfo
 from ppskit.framework import load_framework
 
@@ -47,19 +54,25 @@ def _friendly(exc: Exception) -> str:
     )
 
 
-def _ledger(name: str, *args, **kwargs):
-    """Call one function of ``ppskit.ledger.api``, turning failures into plain sentences."""
+def _call(backend, name: str, *args, **kwargs):  # noqa: ANN001, ANN202
+    """Call one backend method, turning failures into plain sentences."""
     try:
-        from ppskit.ledger import api
+        return getattr(backend, name)(*args, **kwargs)
+    except LedgerProblem:
+        raise
     except ImportError:
         raise LedgerProblem(
             "The hours record is not set up on this computer yet, so nothing was saved. "
             "Please tell your trainer."
         ) from None
-    try:
-        return getattr(api, name)(*args, **kwargs)
     except Exception as exc:
         raise LedgerProblem(_friendly(exc)) from exc
+
+
+def _no_ledger(exc: LedgerProblem) -> bool:
+    from ppskit.db import LedgerNotFound
+
+    return isinstance(exc.__cause__, LedgerNotFound)
 
 
 class Problem:
@@ -83,7 +96,8 @@ class Problem:
 
 
 class Module:
-    """A module opened in a notebook: ``exercise(id)`` shows one, ``finish()`` closes."""
+    """A module opened in a notebook: ``header()`` shows who is signed in,
+    ``exercise(id)`` shows one exercise, ``finish()`` closes with the hours button."""
 
     ok = True
 
@@ -94,20 +108,129 @@ class Module:
         *,
         trainee: str | None = None,
         db: str | None = None,
+        backend: Backend | None = None,
     ):
         self.info = info
         self.content = content
         self.db = db
-        self.trainee: str | None = None
-        candidate = trainee if trainee is not None else storage.trainee_from_env()
-        if candidate is not None:
-            try:
-                self.trainee = storage.check_trainee_id(candidate)
-            except ValueError:
-                # An unusable name from the environment: ask in the notebook instead.
-                self.trainee = None
+        self.backend = backend if backend is not None else default_backend(db)
+        self.identity: identity.Identity | None = None
+        #: A plain sentence about the sign-in or the progress, shown on the header.
+        self.notice = ""
         self.done: set[str] = set()
-        self._unsynced: set[str] = set()
+        #: Saved answers by exercise id (restored on open, updated as exercises finish).
+        self.saved: dict[str, dict] = {}
+        self._unsynced: dict[str, dict | None] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self.activity = ActivityTracker(info.id)
+        self._resolve(trainee)
+
+    # --- who ---------------------------------------------------------------------------
+    @property
+    def trainee(self) -> str | None:
+        """The signed-in trainee's id, or None before sign-in."""
+        return self.identity.trainee_id if self.identity else None
+
+    def _card(self, trainee_id: str) -> dict | None:
+        return _call(self.backend, "who", trainee_id)
+
+    def _resolve(self, explicit: str | None) -> None:
+        for candidate, how in identity.candidates(explicit):
+            try:
+                trainee_id = identity.checked_id(candidate)
+            except ValueError:
+                self.notice = f"The trainee ID {candidate!r} cannot be used here. Please sign in."
+                continue
+            try:
+                card = self._card(trainee_id)
+            except LedgerProblem as exc:
+                if how == "remembered" or not _no_ledger(exc):
+                    self.notice = str(exc)
+                # No ledger yet (a preview, a headless run): trust an id set on purpose.
+                if how in ("given", "set for this computer"):
+                    self._become(identity.Identity(trainee_id, None, how))
+                    return
+                continue
+            if card is None:
+                self.notice = identity.unknown_id_message(trainee_id)
+                if how == "remembered":
+                    identity.forget()
+                continue
+            self._become(identity.Identity(card["trainee_id"], card.get("name"), how))
+            return
+
+    def _become(self, who: identity.Identity | None) -> None:
+        self.identity = who
+        self.activity.signed_in(self.trainee)
+        self.done, self.saved = set(), {}
+        if who is not None:
+            self.notice = ""
+            self._load()
+        self._changed()
+
+    def _load(self) -> None:
+        """Done exercises and saved answers of the signed-in trainee, from the ledger."""
+        try:
+            done = _call(self.backend, "progress", self.trainee).get(self.id, [])
+            saved = _call(self.backend, "answers", self.trainee, self.id)
+        except LedgerProblem as exc:
+            if not _no_ledger(exc):
+                self.notice = "Your earlier progress could not be read just now. " + str(exc)
+            return
+        self.done |= set(done) & set(self.exercise_ids)
+        self.saved.update({k: v for k, v in saved.items() if k in self.exercise_ids})
+
+    def sign_in(self, value: str) -> str:
+        """Sign in with a typed trainee id, checked against the registry at once and
+        remembered on this computer. Raises ``ValueError`` with a plain reason."""
+        if self.identity is not None and not self.identity.changeable:
+            raise ValueError(f"You are signed in as {self.identity.label()} on this hub.")
+        trainee_id = identity.checked_id(value)
+        try:
+            card = self._card(trainee_id)
+        except LedgerProblem as exc:
+            raise ValueError(str(exc)) from None
+        if card is None:
+            raise ValueError(identity.unknown_id_message(trainee_id))
+        pending = dict(self._unsynced) if self.identity is None else {}
+        done_before = set(self.done) if self.identity is None else set()
+        self._unsynced = {}
+        try:
+            identity.remember(card["trainee_id"])
+        except OSError:
+            pass  # still signed in for this page; they sign in again next time
+        self._become(identity.Identity(card["trainee_id"], card.get("name"), "signed in"))
+        # Work done on this page before signing in goes to the trainee who signed in.
+        for exercise_id in done_before:
+            self.done.add(exercise_id)
+            self._unsynced[exercise_id] = pending.get(exercise_id)
+        try:
+            self._flush()
+        except LedgerProblem as exc:
+            self.notice = str(exc)
+        self._changed()
+        return f"Signed in as {self.identity.label()}."
+
+    def sign_out(self) -> None:
+        """Forget the sign-in on this computer (to sign in as someone else)."""
+        if self.identity is not None and not self.identity.changeable:
+            raise ValueError("On the hub you are always signed in as your own account.")
+        identity.forget()
+        self._unsynced.clear()
+        self._become(None)
+
+    def set_trainee(self, value: str) -> None:
+        """Kept for older notebooks: the same as :meth:`sign_in`."""
+        self.sign_in(value)
+
+    # --- listeners -------------------------------------------------------------------
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every sign-in and every finished exercise."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        for callback in list(self._listeners):
+            callback()
 
     # --- facts from the framework ------------------------------------------------------
     @property
@@ -138,6 +261,10 @@ class Module:
         return self.content.ids
 
     # --- exercises ---------------------------------------------------------------------
+    def header(self) -> HeaderView:
+        """The panel at the top: who is signed in (or the sign-in box) and progress."""
+        return HeaderView(self)
+
     def exercise(self, exercise_id: str) -> ExerciseView | Problem:
         """The exercise with this id, ready to display (the notebook's exercise cells)."""
         try:
@@ -149,44 +276,39 @@ class Module:
             )
         return VIEWS[spec.kind](spec, self)
 
-    def mark_done(self, exercise_id: str) -> None:
-        """Record that an exercise is complete: in memory, and in the ledger if possible."""
+    def mark_done(self, exercise_id: str, answer: dict | None = None) -> None:
+        """Record that an exercise is complete (with the answer that completed it): in
+        memory, and in the ledger once the trainee is signed in."""
         self.done.add(exercise_id)
-        self._unsynced.add(exercise_id)
+        if answer is not None:
+            self.saved[exercise_id] = answer
+        self._unsynced[exercise_id] = answer
         if self.trainee is not None:
             try:
                 self._flush()
-            except LedgerProblem:
+            except LedgerProblem as exc:
                 # Kept in memory; "Record my hours" tries again and explains any problem.
-                pass
+                self.notice = str(exc)
+        self._changed()
 
     def _flush(self) -> None:
+        if self.trainee is None:
+            return
         for exercise_id in sorted(self._unsynced):
-            _ledger("mark_exercise_done", self.trainee, self.id, exercise_id, db=self.db)
-            self._unsynced.discard(exercise_id)
-
-    def set_trainee(self, value: str) -> None:
-        """Use this trainee id from now on (raises ``ValueError`` with a plain reason)."""
-        self.trainee = storage.check_trainee_id(value)
-        try:
-            self._flush()
-        except LedgerProblem:
-            pass
+            answer = self._unsynced[exercise_id]
+            _call(self.backend, "mark_done", self.trainee, self.id, exercise_id, answer)
+            del self._unsynced[exercise_id]
 
     def sync(self) -> None:
         """Write pending progress to the ledger and add what was recorded in earlier sessions."""
         if self.trainee is None:
-            raise ValueError("Please type your trainee ID first. Your trainer gave it to you.")
-        self._flush()
+            raise ValueError("Please sign in first, at the top of this module.")
         try:
-            earlier = _ledger("exercise_progress", self.trainee, db=self.db).get(self.id, set())
+            self._flush()
         except LedgerProblem as exc:
-            from ppskit.db import LedgerNotFound
-
-            if not isinstance(exc.__cause__, LedgerNotFound):
+            if not _no_ledger(exc):
                 raise
-            earlier = set()  # no ledger yet: nothing was recorded in earlier sessions
-        self.done |= set(earlier) & set(self.exercise_ids)
+        self._load()
 
     def checklist(self) -> list[tuple[str, str, bool]]:
         """``(exercise id, title, done)`` for every exercise, in file order."""
@@ -197,11 +319,17 @@ class Module:
         return [(i, t) for i, t, done in self.checklist() if not done]
 
     def record_hours(self) -> str:
-        """Record this module's hours for the trainee (once); return the ledger's message."""
+        """Record this module's hours for the trainee (once), with the active time
+        measured; return the ledger's message."""
         if self.trainee is None:
-            raise ValueError("Please type your trainee ID first. Your trainer gave it to you.")
-        outcome = _ledger("record_module_hours", self.trainee, self.id, db=self.db)
-        return outcome.message
+            raise ValueError("Please sign in first, at the top of this module.")
+        return _call(
+            self.backend,
+            "record_hours",
+            self.trainee,
+            self.id,
+            round(self.activity.minutes, 1),
+        )
 
     def finish(self) -> FinishView:
         """The closing panel with progress and the "Record my hours" button."""

@@ -67,22 +67,107 @@ def _words(text: str) -> int:
     return len(re.findall(r"\S+", text or ""))
 
 
-class TraineePrompt:
-    """A small "Your trainee ID" box, shown when the notebook does not know who you are."""
+class SignInBox:
+    """The one-time sign-in: a labelled box for the trainee ID and a Sign in button."""
 
-    def __init__(self, on_submit: Callable[[str], None], button: str = "That's me"):
+    def __init__(self, on_submit: Callable[[str], None], button: str = "Sign in"):
+        from ppskit.exercises.identity import PLACEHOLDER
+
         self._on_submit = on_submit
-        self.text = w.Text(placeholder="for example: t-0042", description="Your trainee ID")
+        self.text = w.Text(placeholder=PLACEHOLDER, description="Your trainee ID")
         self.text.style.description_width = "initial"
-        self.button = w.Button(description=button)
+        self.button = w.Button(description=button, button_style="primary")
         self.button.on_click(lambda _b: self.submit())
         self.widget = w.HBox([self.text, self.button])
 
     def submit(self, value: str | None = None) -> None:
-        """Use ``value`` (or what is typed in the box) as the trainee id."""
+        """Sign in with ``value`` (or what is typed in the box)."""
         if value is not None:
             self.text.value = value
         self._on_submit(self.text.value)
+
+
+#: Older name of :class:`SignInBox`.
+TraineePrompt = SignInBox
+
+
+class HeaderView:
+    """The top of every module: who is signed in (with Change), or the sign-in box;
+    how many exercises are done; and the page's invisible active-time clock."""
+
+    def __init__(self, module: Module):
+        self.module = module
+        self.message = ""
+        self.sign_in_box = SignInBox(self.sign_in)
+        self._who = w.HTML(layout=_FULL)
+        self._change = w.Button(description="Change", tooltip="Sign in as someone else")
+        self._change.on_click(lambda _b: self.change())
+        self._form = w.VBox()
+        self._message = w.HTML(layout=_FULL)
+        clock = [module.activity.widget] if module.activity.widget is not None else []
+        self.widget = w.VBox(
+            [w.HBox([self._who, self._change]), self._form, self._message, *clock],
+            layout=_CARD,
+        )
+        module.on_change(self._refresh)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        m = self.module
+        done = len(m.done & set(m.exercise_ids))
+        total = len(m.exercise_ids)
+        progress = f"{done} of {total} exercises done in this module."
+        if m.identity is None:
+            self._who.value = (
+                "<b>Please sign in</b> with the trainee ID from your welcome letter, so your "
+                f"work is saved for you and comes back next time. {progress}"
+            )
+            self._change.layout.display = "none"
+            self._form.children = [self.sign_in_box.widget]
+        else:
+            self._who.value = (
+                f"Signed in as <b>{esc(m.identity.label())}</b>. {progress} Your answers are "
+                "saved as you go."
+            )
+            self._change.layout.display = None if m.identity.changeable else "none"
+            self._form.children = []
+        if m.notice and not self.message:
+            self._message.value = f"<div role='status'>{esc(m.notice)}</div>"
+
+    def _say(self, text: str) -> None:
+        self.message = text
+        self._message.value = f"<div role='status'>{esc(text)}</div>"
+
+    def sign_in(self, value: str) -> str:
+        """What the Sign in button does."""
+        try:
+            self._say(self.module.sign_in(value))
+        except ValueError as exc:
+            self._say(str(exc))
+        return self.message
+
+    def change(self) -> None:
+        """What the Change button does: sign out here, then show the sign-in box."""
+        try:
+            self.module.sign_out()
+            self._say("Signed out. Sign in with your own trainee ID.")
+        except ValueError as exc:
+            self._say(str(exc))
+
+    @property
+    def plain(self) -> str:
+        """The header as plain text."""
+        m = self.module
+        who = f"Signed in as {m.identity.label()}" if m.identity else "Not signed in"
+        return f"{who}. {len(m.done & set(m.exercise_ids))} of {len(m.exercise_ids)} done."
+
+    def __repr__(self) -> str:
+        return self.plain
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = self.widget._repr_mimebundle_() or {}
+        data["text/plain"] = self.plain
+        return data
 
 
 class ExerciseView:
@@ -95,13 +180,36 @@ class ExerciseView:
         self.module = module
         self._lines: list[tuple[str, str]] = []
         self._feedback = w.HTML(layout=_FULL)
+        #: True once the trainee has answered on this page (then nothing is restored over it).
+        self.touched = False
         title = f"<h4 style='margin:4px 0'>{esc(spec.title)}</h4>"
         kind = f"<div style='color:#555;font-size:90%'>{self.kind_label}</div>"
-        earlier = ""
-        if self.done:
-            earlier = "<div style='color:#2e7d32'>You finished this exercise earlier.</div>"
-        header = w.HTML(kind + title + earlier + md_html(spec.prompt), layout=_FULL)
-        self.widget = w.VBox([header, *self._build(), self._feedback], layout=_CARD)
+        self._earlier = w.HTML(layout=_FULL)
+        header = w.HTML(kind + title + md_html(spec.prompt), layout=_FULL)
+        self.widget = w.VBox([header, self._earlier, *self._build(), self._feedback], layout=_CARD)
+        self._restored_for: str | None = None
+        module.on_change(self._module_changed)
+        self._module_changed()
+
+    # --- progress that comes back ----------------------------------------------------
+    def _module_changed(self) -> None:
+        self._earlier.value = (
+            "<div style='color:#1b5e20'>&#10003; <b>Done.</b> You finished this exercise "
+            "earlier; your answer is shown below.</div>"
+            if self.done and not self.touched
+            else ""
+        )
+        who = self.module.trainee
+        if who is not None and who != self._restored_for and not self.touched:
+            self._restored_for = who
+            self.restore(self.module.saved.get(self.id))
+
+    def restore(self, answer: dict | None) -> None:
+        """Show a saved answer again (each kind knows its own)."""
+
+    def saved_answer(self) -> dict | None:
+        """The answer to save when the exercise is finished (None: nothing to save)."""
+        return None
 
     # --- to be filled in by each kind ----------------------------------------------
     def _build(self) -> list[w.Widget]:
@@ -131,7 +239,7 @@ class ExerciseView:
         self._feedback.value = box(self._lines)
 
     def _complete(self) -> None:
-        self.module.mark_done(self.spec.id)
+        self.module.mark_done(self.spec.id, self.saved_answer())
 
     def plain_text(self) -> str:
         """A plain-text version of the exercise (what a viewer without widgets shows)."""
@@ -208,8 +316,20 @@ class ChoiceView(ExerciseView):
         for i, tick in enumerate(self._boxes):
             tick.value = i in indexes
 
+    def saved_answer(self) -> dict | None:  # noqa: D102
+        return {"selected": list(self.selected)}
+
+    def restore(self, answer: dict | None) -> None:  # noqa: D102
+        picked = (answer or {}).get("selected")
+        if isinstance(picked, list) and all(
+            isinstance(i, int) and 0 <= i < len(self._boxes) for i in picked
+        ):
+            for i, tick in enumerate(self._boxes):
+                tick.value = i in picked
+
     def check(self) -> bool:
         """Show feedback for the ticked options; return True when the answer is right."""
+        self.touched = True
         chosen = self.selected
         options = self.spec.options
         if not chosen:
@@ -288,8 +408,20 @@ class SortView(ExerciseView):
             raise ValueError(f"{category!r} is not one of the groups.")
         self._menus[index].value = category or _UNCHOSEN
 
+    def saved_answer(self) -> dict | None:  # noqa: D102
+        return {"placements": {t: g for t, g in self.placements.items() if g}}
+
+    def restore(self, answer: dict | None) -> None:  # noqa: D102
+        placed = (answer or {}).get("placements")
+        if not isinstance(placed, dict):
+            return
+        for card, group in placed.items():
+            if card in self.cards and group in self.spec.categories:
+                self._menus[self.cards.index(card)].value = group
+
     def check(self) -> bool:
         """Show which cards are right (with why); return True when all are right."""
+        self.touched = True
         lines: list[tuple[str, str]] = []
         unplaced = 0
         right = 0
@@ -347,6 +479,8 @@ class DecisionView(ExerciseView):
         self._again = w.Button(description="Start again")
         self._again.on_click(lambda _b: self.restart())
         self.path: list[str] = []
+        #: Choices taken on the current path (positions from 0), saved as the answer.
+        self.taken: list[int] = []
         self._goto(self.spec.start)
         return [self._node_html, self._choices, self._again]
 
@@ -395,21 +529,51 @@ class DecisionView(ExerciseView):
         """Take a choice at the current node (its position from 0, or its label)."""
         if self.at_end:
             raise ValueError("The scenario has ended. Press Start again to try another path.")
+        self.touched = True
         index = self.choice_labels.index(choice.strip()) if isinstance(choice, str) else choice
         picked = (self.node.choices or [])[index]
         lines = [("info", f"You chose: {_sentence(picked.label)} {picked.feedback.strip()}")]
+        self.taken.append(index)
         self._goto(picked.next)
         if self.at_end:
             tone, text = _OUTCOMES[self.outcome]
-            if self.outcome != "good":
-                text += " Press Start again to try another path."
-            lines.append((tone, text))
-            self._complete()
+            if self.outcome == "good":
+                lines.append((tone, text))
+                self._complete()
+            else:
+                # A path that ends badly is practice, not completion: try again first.
+                lines.append(
+                    (
+                        tone,
+                        f"{text} Press Start again and try another path: this exercise "
+                        "counts as done when you find a path that goes well.",
+                    )
+                )
         self._show(lines)
+
+    def saved_answer(self) -> dict | None:  # noqa: D102
+        return {"choices": list(self.taken), "outcome": self.outcome}
+
+    def restore(self, answer: dict | None) -> None:  # noqa: D102
+        taken = (answer or {}).get("choices")
+        if not isinstance(taken, list):
+            return
+        self.path, self.taken = [], []
+        self._goto(self.spec.start)
+        for index in taken:
+            choices = self.node.choices or []
+            if self.at_end or not isinstance(index, int) or not 0 <= index < len(choices):
+                break
+            self.taken.append(index)
+            self._goto(choices[index].next)
+        if self.at_end:
+            tone, text = _OUTCOMES[self.outcome]
+            self._show([(tone, f"Your earlier path ended here. {text}")])
 
     def restart(self) -> None:
         """Go back to the beginning of the scenario."""
-        self.path = []
+        self.touched = True
+        self.path, self.taken = [], []
         self._goto(self.spec.start)
         self._show([])
 
@@ -420,12 +584,12 @@ class _SavesLocally(ExerciseView):
     def _who_box(self) -> w.VBox:
         self._who = w.VBox()
         self._pending: Callable[[], object] | None = None
-        self.trainee_prompt = TraineePrompt(self._got_trainee)
+        self.trainee_prompt = SignInBox(self._got_trainee)
         return self._who
 
     def _got_trainee(self, value: str) -> None:
         try:
-            self.module.set_trainee(value)
+            self.module.sign_in(value)
         except ValueError as exc:
             self._show([("bad", str(exc))])
             return
@@ -435,15 +599,30 @@ class _SavesLocally(ExerciseView):
             action()
 
     def _need_trainee(self, action: Callable[[], object]) -> bool:
-        """True if the trainee is known; otherwise ask for the id and retry ``action``."""
+        """True if the trainee is signed in; otherwise ask for the id and retry ``action``."""
         if self.module.trainee is not None:
             return True
         self._pending = action
         self._who.children = [self.trainee_prompt.widget]
         self._show(
-            [("info", "To save your writing, type your trainee ID below and press That's me.")]
+            [
+                (
+                    "info",
+                    "To save your writing, sign in with your trainee ID below (or at the "
+                    "top of this module).",
+                )
+            ]
         )
         return False
+
+    def restore(self, answer: dict | None) -> None:  # noqa: D102
+        # Writing comes back from the trainee's private journal, not the ledger.
+        entry = self._saved_entry()
+        if entry:
+            self._fill(entry)
+
+    def _fill(self, entry: dict) -> None:
+        """Put a saved journal entry back into the boxes."""
 
     def _saved_entry(self) -> dict:
         if self.module.trainee is None:
@@ -454,6 +633,7 @@ class _SavesLocally(ExerciseView):
             return {}
 
     def _save(self, entry: dict) -> str:
+        self.touched = True
         path = storage.save_entry(self.module.trainee, self.module.id, self.id, entry)
         self.saved_path = path
         return (
@@ -486,6 +666,13 @@ class JournalView(_SavesLocally):
         self._save_button = w.Button(description="Save my reflection", button_style="primary")
         self._save_button.on_click(lambda _b: self.save())
         return [*rows, self._save_button, self._who_box()]
+
+    def _fill(self, entry: dict) -> None:
+        saved = entry.get("answers", [])
+        earlier = {a.get("question"): a.get("answer", "") for a in saved if isinstance(a, dict)}
+        for question, area in zip(self.spec.questions, self._areas, strict=True):
+            if not area.value and earlier.get(question):
+                area.value = earlier[question]
 
     def _plain_body(self) -> str:
         return "\n".join(f"    - {q.strip()}" for q in self.spec.questions)
@@ -589,6 +776,19 @@ class StoryView(_SavesLocally):
         self.saved_path = None
         self._refresh()
         return [*rows, w.HBox(buttons), self._who_box(), self._preview]
+
+    def _fill(self, entry: dict) -> None:
+        if self._purpose.value == _UNCHOSEN and entry.get("purpose") in self.spec.purposes:
+            self._purpose.value = entry["purpose"]
+        if self._audience.value == _UNCHOSEN and entry.get("audience") in self.spec.audiences:
+            self._audience.value = entry["audience"]
+        parts = entry.get("parts") if isinstance(entry.get("parts"), dict) else {}
+        for step_id, area in self._areas.items():
+            if not area.value and isinstance(parts.get(step_id), str):
+                area.value = parts[step_id]
+        for toggle, value in zip(self._checks, entry.get("boundary_answers", []), strict=False):
+            if toggle.value is None and value in ("yes", "no"):
+                toggle.value = value
 
     def _plain_body(self) -> str:
         steps = "\n".join(f"    - {s.label.strip()}" for s in self.spec.steps)
@@ -755,22 +955,16 @@ VIEWS: dict[str, type[ExerciseView]] = {
 
 
 class FinishView:
-    """The closing panel: which exercises are done, and the "Record my hours" button."""
+    """The closing panel: which exercises are done (updated as each is finished), who
+    the hours go to, and the "Record my hours" button."""
 
     def __init__(self, module: Module):
         self.module = module
         self.message = ""
         self._checklist = w.HTML(layout=_FULL)
         self._message = w.HTML(layout=_FULL)
-        self.trainee_prompt = TraineePrompt(self._got_trainee, button="Use this ID")
+        self.trainee_prompt = SignInBox(self._got_trainee)
         self._who = w.VBox()
-        if module.trainee is None:
-            self._who.children = [
-                w.HTML("Type the trainee ID your trainer gave you, so your hours go to you."),
-                self.trainee_prompt.widget,
-            ]
-        else:
-            self._show_trainee()
         self._button = w.Button(
             description="Record my hours",
             button_style="success",
@@ -778,38 +972,50 @@ class FinishView:
             layout=w.Layout(width="max-content", margin="8px 0"),
         )
         self._button.on_click(lambda _b: self.record())
+        session = ""
+        if module.info.category == "core":
+            session = (
+                " Your trainer's facilitated session for this domain, with its skill check, "
+                "counts its own hours; your trainer records them."
+            )
         head = w.HTML(
             f"<h4 style='margin:4px 0'>Your progress: {esc(module.title)}</h4>"
-            f"<div>This module counts for {module.hours:g} hours of {module.hours_kind}.</div>"
+            f"<div>This module counts for {module.hours:g} hours of {module.hours_kind}: the "
+            f"time its reading and exercises take.{session}</div>"
         )
-        self._refresh()
         self.widget = w.VBox(
             [head, self._checklist, self._who, self._button, self._message], layout=_CARD
         )
+        module.on_change(self._refresh)
+        self._refresh()
 
     def _got_trainee(self, value: str) -> None:
         try:
-            self.module.set_trainee(value)
+            self._say(self.module.sign_in(value))
         except ValueError as exc:
             self._say(str(exc))
-            return
-        self._show_trainee()
-        self._say(f"Thank you. Your progress will be recorded for {self.module.trainee}.")
-
-    def _show_trainee(self) -> None:
-        self._who.children = [w.HTML(f"Trainee ID: <b>{esc(self.module.trainee)}</b>")]
 
     def _say(self, text: str) -> None:
         self.message = text
-        self._message.value = f"<div style='margin-top:6px'>{md_html(text)}</div>"
+        self._message.value = f"<div role='status' style='margin-top:6px'>{md_html(text)}</div>"
 
     def _refresh(self) -> None:
         items = []
         for _ex_id, title, done in self.module.checklist():
             mark = "&#10003; done" if done else "not yet"
-            colour = "#2e7d32" if done else "#555"
+            colour = "#1b5e20" if done else "#555"
             items.append(f"<li><span style='color:{colour}'>{mark}</span>: {esc(title)}</li>")
         self._checklist.value = f"<ul style='margin:4px 0'>{''.join(items)}</ul>"
+        who = self.module.identity
+        if who is None:
+            self._who.children = [
+                w.HTML(
+                    "Sign in with the trainee ID from your welcome letter, so your hours go to you."
+                ),
+                self.trainee_prompt.widget,
+            ]
+        else:
+            self._who.children = [w.HTML(f"Your hours go to <b>{esc(who.label())}</b>.")]
 
     @property
     def checklist_text(self) -> str:
@@ -822,13 +1028,12 @@ class FinishView:
         """What the button does: record this module's hours once everything is done."""
         if self.module.trainee is None:
             try:
-                self.module.set_trainee(
+                self.module.sign_in(
                     trainee_id if trainee_id is not None else self.trainee_prompt.text.value
                 )
             except ValueError as exc:
                 self._say(str(exc))
                 return self.message
-            self._show_trainee()
         try:
             self.module.sync()
             self._refresh()

@@ -23,6 +23,7 @@ from ppskit.imports import (
     module_entry_exists,
     write_exam_results,
 )
+from ppskit.ledger.progress import record_active_time
 from ppskit.ledger.tables import (
     cert_events,
     exam_results,
@@ -55,7 +56,12 @@ class RecordOutcome:
 
 
 def record_module_hours(
-    trainee_id: str, module_id: str, *, on: date | None = None, db: str | None = None
+    trainee_id: str,
+    module_id: str,
+    *,
+    on: date | None = None,
+    active_minutes: float | None = None,
+    db: str | None = None,
 ) -> RecordOutcome:
     """Write a self-reported entry for a finished module, once per trainee and module.
 
@@ -63,7 +69,8 @@ def record_module_hours(
     A trainer then verifies the entry with ``ppskit hours verify``. Module hours count
     toward the 24 hours a trainee may have on one day like any other hours: if they would
     pass 24, nothing is recorded and :class:`~ppskit.imports.ImportRejected` says to
-    record the module on another day.
+    record the module on another day. ``active_minutes``, the active time the notebook
+    measured, is written with the entry for the trainer who verifies it.
     """
     module = load_framework().module(module_id)
     on = on or date.today()
@@ -105,13 +112,15 @@ def record_module_hours(
                 ],
             )
         outcome = append_hours(conn, [(0, row)], by=trainee_id, source=source)
+        if active_minutes is not None and active_minutes >= 0:
+            record_active_time(conn, int(outcome.ids[0]), trainee_id, module.id, active_minutes)
     entry = outcome.ids[0]
     kind = "core" if module.category == "core" else "continuing-education"
     return RecordOutcome(
         True,
         entry,
-        f"Recorded {module.hours:g} {kind} hours for this module (entry {entry}). "
-        "A trainer will verify them.",
+        f"Recorded {module.hours:g} {kind} hours of this module for {trainee_id} "
+        f"(entry {entry}). A trainer will verify them.",
     )
 
 

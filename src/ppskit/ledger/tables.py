@@ -48,6 +48,8 @@ LEDGER_TABLES = (
     "audits",
     "audit_decisions",
     "audit_evidence",
+    "exercise_answers",
+    "module_time",
 )
 
 trainees = Table(
@@ -451,5 +453,30 @@ audit_evidence = Table(
     Column("sha256", String(64), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The answer a trainee gave when finishing an exercise (JSON); the latest row of an
+# exercise is what the notebook restores.
+exercise_answers = Table(
+    "exercise_answers",
+    metadata,
+    Column("answer_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), nullable=False),
+    Column("module_id", String(64), nullable=False),
+    Column("exercise_id", String(100), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Active minutes measured in a module's notebook, written with its hours entry.
+module_time = Table(
+    "module_time",
+    metadata,
+    Column("time_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("hours_entries.entry_id"), nullable=False),
+    Column("trainee_id", String(64), nullable=False),
+    Column("module_id", String(64), nullable=False),
+    Column("active_minutes", Float, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
