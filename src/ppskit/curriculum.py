@@ -28,6 +28,9 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 _EXERCISE_CALL = re.compile(r"""module\.exercise\(\s*["']([^"']+)["']\s*\)""")
 _EXERCISE_CELL = re.compile(r"""^module\.exercise\(\s*["']([^"']+)["']\s*\)$""")
 _SETUP = 'from ppskit.exercises import open_module\n\nmodule = open_module("{id}")'
+#: Module panels a notebook may show between its exercises, each alone in its cell: the
+#: trainee's certification requirements (orientation) and the code-of-ethics signing.
+PANEL_CELLS = frozenset({"module.requirements()", "module.sign_code()"})
 
 
 # --- where things are ----------------------------------------------------------------
@@ -354,7 +357,7 @@ def notebook_problems(module_id: str, root: Path | None = None) -> list[str]:
     if not sources or sources[-1] != "module.finish()":
         say("the last code cell must be module.finish()")
     for text in sources[1:-1]:
-        if not _EXERCISE_CELL.match(text):
+        if not _EXERCISE_CELL.match(text) and text not in PANEL_CELLS:
             say(f"code cell is not one exercise call: {text[:60]!r}")
     for i, cell in code:
         if cell.get("outputs") or cell.get("execution_count") is not None:
@@ -481,7 +484,9 @@ def output_problems(nb: dict) -> list[str]:
             if text.startswith(PROBLEM_MARKER):
                 problems.append(f"cell {number}: {text}")
             widget = widget or "application/vnd.jupyter.widget-view+json" in data
-        shows_widget = _EXERCISE_CELL.match(source) or source == "module.finish()"
+        shows_widget = (
+            _EXERCISE_CELL.match(source) or source == "module.finish()" or source in PANEL_CELLS
+        )
         if (
             shows_widget
             and not widget

@@ -339,6 +339,18 @@ class Module:
         done = len(self.done & set(self.exercise_ids))
         return f"Module {self.id}: {done} of {len(self.exercise_ids)} exercises done"
 
+    def requirements(self):  # noqa: ANN201
+        """What the trainee's certification asks, in plain words, from their profile."""
+        from ppskit.exercises.requirements_view import RequirementsView
+
+        return RequirementsView(self)
+
+    def sign_code(self):  # noqa: ANN201
+        """The Code of Ethics signing panel (records the signature only on Sign)."""
+        from ppskit.exercises.signing import SigningView
+
+        return SigningView(self)
+
 
 class BrokenModule:
     """Returned by ``open_module`` when a module cannot be opened: explains, never crashes."""
