@@ -90,6 +90,8 @@ class Framework(_Strict):
         if len(set(domain_ids)) != len(domain_ids):
             raise ValueError("domain ids must be unique")
         module_ids = {m.id for m in self.modules}
+        if len(module_ids) != len(self.modules):
+            raise ValueError("module ids must be unique")
         specialty_ids = {s.id for s in self.specialty}
         planned = sum(d.planned_hours for d in self.domains)
         lo, hi = self.training_hours.minimum, self.training_hours.typical_maximum
