@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from ppskit.curriculum import grade_level
 from ppskit.framework import load_framework
 from ppskit.sessions import GuideError, available_guides, guides_dir, load_guide
 
@@ -37,6 +38,28 @@ ROLE_PLAYS = (2, 3)
 MIN_SCRIPT_LINES = 8
 MIN_DISCUSSION = 5
 CRITERIA = (4, 6)
+#: Trainers read the guide aloud and trainees speak its scripts: the same ceiling as a
+#: module notebook (Flesch-Kincaid grade 11), and the scripts plainer still.
+MAX_GUIDE_GRADE = 11.0
+MAX_SCRIPT_GRADE = 8.0
+
+
+def _sentences(texts) -> str:
+    """Texts joined as sentences (a list item without a full stop is one sentence)."""
+    return " ".join(t if t.rstrip()[-1:] in ".?!:;\"')" else t + "." for t in texts)
+
+
+def _guide_texts(guide) -> list[str]:
+    texts = [guide.title, guide.purpose, guide.participants, *guide.materials]
+    texts += [step for item in guide.agenda for step in item.steps]
+    for rp in guide.role_plays:
+        texts += [rp.setup, *(p.brief for p in rp.parts), *rp.debrief]
+    texts += guide.discussion_questions
+    if guide.skill_check:
+        check = guide.skill_check
+        texts += [check.scenario, check.observer]
+        texts += [text for c in check.criteria for text in c.levels.values()]
+    return texts
 
 
 def test_there_are_guides():
@@ -110,8 +133,10 @@ def test_role_play_scripts_are_spoken_by_the_parts(guide_id):
         silent = sorted(set(roles) - set(speakers))
         assert not silent, f"{guide_id}/{rp.id}: part {silent} never speaks in the script"
         # A script alternates: nobody has two lines in a row (merge them into one line).
-        repeats = [i for i in range(1, len(speakers)) if speakers[i] == speakers[i - 1]]
-        assert not repeats, f"{guide_id}/{rp.id}: the same part speaks twice at line {repeats}"
+        repeats = [i + 1 for i in range(1, len(speakers)) if speakers[i] == speakers[i - 1]]
+        assert not repeats, (
+            f"{guide_id}/{rp.id}: the same part speaks twice in a row at script line {repeats}"
+        )
 
 
 @pytest.mark.parametrize("guide_id", sorted(GUIDES))
@@ -139,3 +164,21 @@ def test_skill_check_rubric_can_be_scored(guide_id):
         )
     labels = [c.label for c in check.criteria]
     assert len(set(labels)) == len(labels), f"{guide_id}: two criteria share a label"
+
+
+@pytest.mark.parametrize("guide_id", sorted(GUIDES))
+def test_guide_is_in_plain_words(guide_id):
+    guide = GUIDES[guide_id]
+    grade = grade_level(_sentences(_guide_texts(guide)))
+    assert grade <= MAX_GUIDE_GRADE, f"{guide_id}: facilitator text reads at grade {grade:.1f}"
+    spoken = [line.says for rp in guide.role_plays for line in rp.script]
+    grade = grade_level(_sentences(spoken))
+    assert grade <= MAX_SCRIPT_GRADE, f"{guide_id}: role-play scripts read at grade {grade:.1f}"
+
+
+@pytest.mark.parametrize("guide_id", sorted(CORE))
+def test_core_guide_names_its_competency_source(guide_id):
+    # The core domains and their subtopics are those of seed 002; a core session says
+    # which of its headings it teaches.
+    sources = " ".join(CORE[guide_id].sources).lower()
+    assert "seed 002" in sources, f"{guide_id}: sources do not name seed 002 and its heading"
