@@ -139,7 +139,7 @@ def test_progress_library_and_cli(tmp_path, fixture_content):
 
     # Finish everything, record the hours, then look again from the command line.
     module.done = set(module.exercise_ids)
-    module._unsynced = set(module.exercise_ids)
+    module._unsynced = dict.fromkeys(module.exercise_ids)
     assert "Recorded" in module.finish().record()
     story = {r["id"]: r for r in curriculum.progress_rows("t-200", db=db)}["telling-your-story"]
     assert story["complete"] and story["hours_entry"] is not None and not story["verified"]

@@ -144,10 +144,12 @@ def test_requirements_without_a_known_trainee_say_which_rules_they_show(ledger_u
     view = open_module("orientation", db=ledger_url).requirements()
     assert view.profile == DEFAULT_PROFILE
     assert "default certification" in view.plain_text()
-    # A trainee id the ledger does not know: still the default, with the reason.
+    # A trainee id the ledger does not know is never signed in: still the default.
     register(ledger_url, "t-ca", CALMHSA)
-    view = open_module("orientation", trainee="t-nobody", db=ledger_url).requirements()
-    assert view.profile == DEFAULT_PROFILE and "not registered yet" in view.note
+    module = open_module("orientation", trainee="t-nobody", db=ledger_url)
+    assert module.trainee is None and "could not find the trainee ID t-nobody" in module.notice
+    view = module.requirements()
+    assert view.profile == DEFAULT_PROFILE and "default certification" in view.note
     # Typing the id in the panel shows that trainee's rules.
     view.show_for("t-ca")
     assert view.profile == CALMHSA

@@ -219,13 +219,16 @@ def progress_rows(trainee_id: str, *, db: str | None = None) -> list[dict]:
 
     Keys: ``id``, ``title``, ``category``, ``hours``, ``done`` and ``total`` (exercise
     counts), ``complete`` (every exercise done), ``remaining`` (exercise ids not done),
-    ``hours_entry`` (ledger entry number of the recorded hours, or None) and
-    ``verified`` (a trainer verified that entry).
+    ``hours_entry`` (ledger entry number of the recorded hours, or None),
+    ``verified`` (a trainer verified that entry) and ``active_minutes`` (the active time
+    the notebook measured, written with the entry; None when none was).
     """
     from ppskit.ledger.api import exercise_progress
+    from ppskit.ledger.progress import active_minutes
 
     done_by_module = exercise_progress(trainee_id, db=db)
     entries = _module_hours_entries(trainee_id, db)
+    minutes = active_minutes(trainee_id, db=db)
     rows = []
     for module in load_framework().modules:
         try:
@@ -246,6 +249,7 @@ def progress_rows(trainee_id: str, *, db: str | None = None) -> list[dict]:
                 "remaining": [i for i in ids if i not in done],
                 "hours_entry": entry["entry"] if entry else None,
                 "verified": bool(entry and entry["verified"]),
+                "active_minutes": minutes.get(entry["entry"]) if entry else None,
             }
         )
     return rows
@@ -315,6 +319,16 @@ def notebook_problems(module_id: str, root: Path | None = None) -> list[str]:
             say(f"metadata.ppskit.{key} is {pp[key]!r}, expected {want!r}")
     if "hours" in pp and pp["hours"] != module.hours:
         say(f"metadata.ppskit.hours is {pp['hours']!r}, expected {module.hours:g}")
+    shown = [
+        n
+        for n, c in enumerate(nb.get("cells", []), start=1)
+        if c.get("cell_type") == "code"
+        and not c.get("metadata", {}).get("jupyter", {}).get("source_hidden")
+    ]
+    if shown:
+        say(f"code cells {shown} show their code: hide it (ppskit modules format)")
+    if "Shift+Enter" in "".join(markdown_cells(nb)):
+        say("tells the trainee to press Shift+Enter: use the Start button (ppskit modules format)")
     objectives = pp.get("objectives", [])
     if not (isinstance(objectives, list) and 3 <= len(objectives) <= 6):
         say("metadata.ppskit.objectives must list 3 to 6 objectives")
@@ -534,3 +548,48 @@ def execute_notebook(path: Path, *, timeout: int = 120) -> tuple[dict, float, li
     seconds = time.perf_counter() - started
     problems += [p for p in output_problems(nb) if p not in problems]
     return nb, seconds, problems
+
+
+# --- keeping notebooks in the trainee format -------------------------------------------
+
+#: How every module tells a trainee to begin (replaces any paragraph about running cells).
+HOW_TO_START = (
+    "Read each section in order and take your time: there is no rush. To show the "
+    "exercises, press the **Start** button at the top of this page (or choose **Run > Run "
+    "All Cells** in the menu); they appear in place, and you only click and type your "
+    "answers. Sign in once, at the top, with the trainee ID from your welcome letter: your "
+    "answers are saved as you go and come back when you open this module again. The "
+    "exercises are for practice and reflection, and they are not part of the "
+    "certification exam."
+)
+
+
+def format_notebook(nb: dict) -> dict:
+    """The trainee format: every code cell's input hidden, and the "How to use this
+    notebook" paragraph that says to press Start (never Shift+Enter)."""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell.setdefault("metadata", {}).setdefault("jupyter", {})["source_hidden"] = True
+        elif cell.get("cell_type") == "markdown":
+            lines = _source(cell).split("\n")
+            if any("Shift+Enter" in line for line in lines):
+                lines = [HOW_TO_START if "Shift+Enter" in line else line for line in lines]
+                text = "\n".join(lines)
+                cell["source"] = text.splitlines(keepends=True)
+    return nb
+
+
+def format_notebooks(root: Path | None = None) -> list[str]:
+    """Apply :func:`format_notebook` to every module notebook; the ones changed."""
+    changed = []
+    for module in load_framework().modules:
+        path = notebook_path(module.id, root)
+        if not path.is_file():
+            continue
+        before = path.read_text(encoding="utf-8")
+        nb = format_notebook(json.loads(before))
+        after = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+        if after != before:
+            path.write_text(after, encoding="utf-8")
+            changed.append(module.id)
+    return changed

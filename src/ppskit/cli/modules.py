@@ -81,12 +81,27 @@ def list_() -> None:
         typer.echo(line)
 
 
+@app.command("format")
+def format_() -> None:
+    """Maintainers: put every module notebook in the trainee format (code hidden, Start
+    button instructions) and store each module's hours from the hours rule."""
+    from ppskit.curriculum import format_notebooks
+    from ppskit.hours_rule import write_hours
+
+    changed = format_notebooks()
+    hours = write_hours()
+    typer.echo(f"{len(changed)} notebooks formatted; hours changed: {len(hours)}.")
+    for line in hours:
+        typer.echo(f"  {line}")
+
+
 @app.command("progress")
 def progress(
     trainee_id: str = typer.Argument(..., help="Trainee id."),
     db: DbOption = None,
 ) -> None:
-    """Show which exercises a trainee has finished in each module, and their module hours."""
+    """Show which exercises a trainee has finished in each module, their module hours and
+    the active time measured in each module (what a trainer compares before verifying)."""
     from ppskit.curriculum import progress_rows
 
     try:
@@ -104,17 +119,20 @@ def progress(
             state = "verified" if r["verified"] else "waiting for a trainer to verify"
             hours = f"recorded (entry {r['hours_entry']}), {state}"
         exercises = f"{r['done']} of {r['total']}" if r["total"] else "no exercises"
+        active = "-" if r["active_minutes"] is None else f"{r['active_minutes']:g} min"
         body.append(
             [
                 r["id"],
                 exercises,
                 "yes" if r["complete"] else "no",
                 f"{r['hours']:g} {r['category']}",
+                active,
                 hours,
             ]
         )
     typer.echo(f"Progress of trainee {trainee_id}")
-    typer.echo(_table(["module", "exercises", "complete", "hours", "module hours"], body))
+    header = ["module", "exercises", "complete", "hours", "active time", "module hours"]
+    typer.echo(_table(header, body))
     complete = sum(r["complete"] for r in rows)
     recorded = sum(r["hours_entry"] is not None for r in rows)
     verified = sum(r["verified"] for r in rows)
