@@ -20,6 +20,13 @@ from ppskit.records import EXAM_COLUMNS, HOURS_COLUMNS, TRAINEE_COLUMNS
 PG_ENV = "PPSKIT_TEST_PG_URL"
 
 
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own ppskit home folder (remembered sign-in, active time): a
+    sign-in in one test must never carry into another, or into the real home folder."""
+    monkeypatch.setenv("PPSKIT_HOME", str(tmp_path_factory.mktemp("ppskit-home")))
+
+
 def _pg_admin_url() -> str | None:
     url = os.environ.get(PG_ENV)
     if not url:

@@ -209,7 +209,8 @@ def test_signing_needs_every_box_a_name_and_a_registered_trainee(ledger_url):
     stranger.agree()
     stranger.type_name("Someone Else")
     message = stranger.sign()
-    assert not stranger.signed and "not registered yet" in message
+    # An unregistered id is never signed in: the panel asks for a real one.
+    assert not stranger.signed and "trainee ID" in message
     assert "Traceback" not in message and "Error" not in message
 
 
