@@ -48,6 +48,7 @@ LEDGER_TABLES = (
     "audits",
     "audit_decisions",
     "audit_evidence",
+    "skill_checks",
 )
 
 trainees = Table(
@@ -452,4 +453,25 @@ audit_evidence = Table(
     Column("size_bytes", BigInteger, nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The observed skill check a trainer scored at a facilitated session (ppskit sessions
+# record): levels per rubric criterion as JSON {criterion: level}, their total, the pass
+# rule's verdict, and the session's hours entry. One per trainee, guide and day.
+skill_checks = Table(
+    "skill_checks",
+    metadata,
+    Column("check_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("guide_id", String(64), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("entry_id", Integer, ForeignKey("hours_entries.entry_id"), nullable=True),
+    Column("scores", Text, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("observer", String(100), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("trainee_id", "guide_id", "on_date", name="uq_skill_checks_session"),
 )
