@@ -109,6 +109,9 @@ def record(
         None, "--hours", help="Fewer hours than the guide's, for part attendance (with --reason)."
     ),
     reason: str = typer.Option("", "--reason", help="Why fewer hours (what was missed)."),
+    observer: str = typer.Option(
+        None, "--observer", help="Who scored the skill check, if not the facilitator."
+    ),
     by: str = typer.Option("trainer", "--by", help="Who records this."),
     db: DbOption = None,
 ) -> None:
@@ -124,6 +127,7 @@ def record(
         scores=_scores(score),
         hours=hours,
         reason=reason,
+        observer=observer,
         by=by,
         db=db,
     )

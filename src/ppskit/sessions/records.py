@@ -175,6 +175,7 @@ def record_session(
     scores: dict[str, int] | None,
     hours: float | None = None,
     reason: str = "",
+    observer: str | None = None,
     by: str,
     db: str | None = None,
     today: date | None = None,
@@ -183,7 +184,10 @@ def record_session(
     observed skill check: the ``session`` hours entry and the skill-check row, in one
     transaction. Refuses (:class:`SessionRefused`) an unknown guide, hours above the
     guide's, fewer hours without a reason, scores that do not fit the rubric, and a
-    second record of the same guide for the same trainee and day."""
+    second record of the same guide for the same trainee and day.
+
+    ``observer`` is who scored the skill check when it was not the facilitator (a second
+    observer running a second station); the hours entry's note names the facilitator."""
     today = today or date.today()
     source = "sessions record"
     try:
@@ -197,6 +201,9 @@ def record_session(
             f"name the facilitator who ran the session and observed the skill check "
             f"(at most {_OBSERVER_MAX} characters)",
         )
+    observer = (observer or "").strip() or facilitator
+    if len(observer) > _OBSERVER_MAX:
+        raise _refuse(source, f"the observer's name is longer than {_OBSERVER_MAX} characters")
     full = credited_hours(guide)
     credited = full if hours is None else float(hours)
     reason = (reason or "").strip()
@@ -213,7 +220,9 @@ def record_session(
             "(for example, the part of the session the trainee missed)",
         )
     scored = score_check(guide, scores, source) if scores is not None else None
-    note = f"{NOTE_PREFIX}{guide.id}"
+    # The guide id comes first (the duplicate check reads it); who ran the session next,
+    # so the hours entry alone says who can confirm it.
+    note = f"{NOTE_PREFIX}{guide.id}; facilitator: {facilitator}"
     if reason:
         note += f"; {reason}"
     row = {
@@ -247,7 +256,7 @@ def record_session(
                     "scores": json.dumps(scored.scores),
                     "total": scored.total,
                     "passed": scored.passed,
-                    "observer": facilitator,
+                    "observer": observer,
                     "note": reason,
                     "recorded_by": by,
                     "recorded_at": datetime.now(UTC),
