@@ -457,7 +457,7 @@ audit_evidence = Table(
 
 # The observed skill check a trainer scored at a facilitated session (ppskit sessions
 # record): levels per rubric criterion as JSON {criterion: level}, their total, the pass
-# rule's verdict, and the session's hours entry. One per trainee, guide and day.
+# rule's verdict, and the session's hours entry; voiding that entry voids the check.
 skill_checks = Table(
     "skill_checks",
     metadata,
@@ -473,5 +473,4 @@ skill_checks = Table(
     Column("note", Text, nullable=False, default=""),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("trainee_id", "guide_id", "on_date", name="uq_skill_checks_session"),
 )

@@ -133,7 +133,7 @@ def score_check(guide: SessionGuide, scores: dict[str, int], source: str) -> Sco
 
 
 def _already_recorded(conn: Connection, trainee_id: str, guide_id: str, on: date) -> int | None:
-    """The live session entry (or skill check) of this guide for this trainee and day."""
+    """The live (not voided) session entry of this guide for this trainee and day."""
     voided = select(hours_events.c.entry_id).where(hours_events.c.kind == "void")
     entries = conn.execute(
         select(hours_entries.c.entry_id, hours_entries.c.note).where(
@@ -150,15 +150,7 @@ def _already_recorded(conn: Connection, trainee_id: str, guide_id: str, on: date
         # The prefix match also finds a longer guide id; compare the id itself.
         if note.split(";")[0].strip() == f"{NOTE_PREFIX}{guide_id}":
             return int(entry_id)
-    return conn.execute(
-        select(skill_checks.c.check_id).where(
-            and_(
-                skill_checks.c.trainee_id == trainee_id,
-                skill_checks.c.guide_id == guide_id,
-                skill_checks.c.on_date == on,
-            )
-        )
-    ).scalar()
+    return None
 
 
 def _insert_check(conn: Connection, values: dict) -> int:
@@ -184,7 +176,8 @@ def record_session(
     observed skill check: the ``session`` hours entry and the skill-check row, in one
     transaction. Refuses (:class:`SessionRefused`) an unknown guide, hours above the
     guide's, fewer hours without a reason, scores that do not fit the rubric, and a
-    second record of the same guide for the same trainee and day.
+    second live record of the same guide for the same trainee and day (after the first
+    one's hours entry is voided, the session can be recorded again).
 
     ``observer`` is who scored the skill check when it was not the facilitator (a second
     observer running a second station); the hours entry's note names the facilitator."""
@@ -236,11 +229,13 @@ def record_session(
         "note": note,
     }
     with write_transaction(db) as conn:
-        if _already_recorded(conn, trainee_id, guide.id, on) is not None:
+        earlier = _already_recorded(conn, trainee_id, guide.id, on)
+        if earlier is not None:
             raise _refuse(
                 source,
                 f"{guide.id} is already recorded for {trainee_id} on {on.isoformat()} "
-                f"(ppskit sessions checks {trainee_id} shows it)",
+                f"(entry {earlier}); to correct it, void that entry with ppskit hours void "
+                f"{earlier} --reason ... and record the session again",
             )
         outcome = append_hours(conn, [(0, row)], by=by, source=source, today=today)
         entry_id = int(outcome.ids[0])
@@ -285,7 +280,7 @@ def record_session(
 
 def skill_check_rows(trainee_id: str, *, db: str | None = None) -> list[dict]:
     """The skill checks recorded for one trainee, oldest first, with the session hours
-    they came with (``None`` when that entry was voided)."""
+    they came with (``None`` when that entry was voided, which voids the check)."""
     voided = select(hours_events.c.entry_id).where(hours_events.c.kind == "void")
     with read_connection(db) as conn:
         live = {

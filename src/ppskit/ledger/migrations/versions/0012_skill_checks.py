@@ -5,7 +5,9 @@
   hours entry (``hours_entries``, source ``session``; nullable so that a check can stand
   on its own), the levels given per rubric criterion (``scores``, JSON
   ``{criterion: level}``), their total, whether the guide's pass rule was met, who
-  observed and a note. A unique index keeps one record of a guide per trainee and day.
+  observed and a note. Voiding the hours entry voids the check (through the hours
+  events), so a wrongly recorded session is voided and recorded again; the library
+  refuses a second live record of a guide for the same trainee and day.
 
 Append-only like every ledger table: SQLite UPDATE/DELETE/REPLACE triggers, PostgreSQL
 row and TRUNCATE triggers.
@@ -46,13 +48,10 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("total >= 0", name="ck_skill_checks_total"),
     )
-    # The same session is recorded once per trainee and day; a second record is refused
-    # by the library with a plain message, and by this index under a race.
+    # Not unique: a voided record may be followed by its correction. Writers are
+    # serialised (ppskit.db.write_transaction), so the library's check cannot race.
     op.create_index(
-        "uq_skill_checks_session",
-        "skill_checks",
-        ["trainee_id", "guide_id", "on_date"],
-        unique=True,
+        "ix_skill_checks_trainee", "skill_checks", ["trainee_id", "guide_id", "on_date"]
     )
     _append_only("skill_checks", "check_id", dialect)
 
@@ -62,5 +61,5 @@ def downgrade() -> None:
     if dialect == "sqlite":
         for name in ("no_update", "no_delete", "no_replace"):
             op.execute(f"DROP TRIGGER IF EXISTS skill_checks_{name}")
-    op.drop_index("uq_skill_checks_session", "skill_checks")
+    op.drop_index("ix_skill_checks_trainee", "skill_checks")
     op.drop_table("skill_checks")
