@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ppskit.cli import app
 from ppskit.db import read_connection
 from ppskit.framework import load_framework
-from ppskit.imports import void_hours
+from ppskit.imports import ImportRejected, void_hours
 from ppskit.ledger.tables import hours_entries, skill_checks
 from ppskit.sessions import available_guides, load_guide
 from ppskit.sessions import records as session_records
@@ -255,9 +255,9 @@ def test_unknown_guide_and_unknown_trainee_are_refused_plainly(ledger):
     ledger.trainee("T1")
     with pytest.raises(SessionRefused, match="no session guide 'typing-session'"):
         _record(ledger, guide_id="typing-session")
-    with pytest.raises(Exception) as err:  # noqa: PT011 - the hours import's refusal
+    with pytest.raises(ImportRejected) as err:  # the hours import's own refusal
         _record(ledger, trainee_id="NOBODY")
-    assert "NOBODY" in str(err.value.report() if hasattr(err.value, "report") else err.value)
+    assert "NOBODY" in err.value.report()
     assert _rows(ledger.url, skill_checks) == []
 
 
