@@ -25,6 +25,7 @@ from ppskit.cli import (
     profiles,
     replacement,
     report,
+    sessions,
     supervision,
     tracker,
     trainees,
@@ -53,6 +54,7 @@ app.add_typer(supervision.supervision_app, name="supervision")
 app.add_typer(accommodations.app, name="accommodations")
 app.add_typer(fees.app, name="fees")
 app.add_typer(audit.app, name="audit")
+app.add_typer(sessions.app, name="sessions")
 tracker.register(app)
 report.register(app)
 handbook.register(app)

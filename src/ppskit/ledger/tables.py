@@ -50,6 +50,7 @@ LEDGER_TABLES = (
     "audit_evidence",
     "exercise_answers",
     "module_time",
+    "skill_checks",
 )
 
 trainees = Table(
@@ -478,5 +479,25 @@ module_time = Table(
     Column("trainee_id", String(64), nullable=False),
     Column("module_id", String(64), nullable=False),
     Column("active_minutes", Float, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The observed skill check a trainer scored at a facilitated session (ppskit sessions
+# record): levels per rubric criterion as JSON {criterion: level}, their total, the pass
+# rule's verdict, and the session's hours entry; voiding that entry voids the check.
+skill_checks = Table(
+    "skill_checks",
+    metadata,
+    Column("check_id", Integer, primary_key=True, autoincrement=True),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
+    Column("guide_id", String(64), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("entry_id", Integer, ForeignKey("hours_entries.entry_id"), nullable=True),
+    Column("scores", Text, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("observer", String(100), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
