@@ -211,6 +211,17 @@ class Module:
         done = len(self.done & set(self.exercise_ids))
         return f"Module {self.id}: {done} of {len(self.exercise_ids)} exercises done"
 
+    def state_law(self, topic_id: str):  # noqa: ANN201 - a display object for the cell
+        """The state law panel for ``topic_id``, for this trainee's certification profile.
+
+        The profile is looked up in the ledger only when the trainee is known; otherwise
+        the default profile's state is shown, saying so. Never raises: a missing topic
+        is a plain message.
+        """
+        from ppskit.statelaw.render import state_law_panel
+
+        return state_law_panel(topic_id, trainee=self.trainee, db=self.db)
+
 
 class BrokenModule:
     """Returned by ``open_module`` when a module cannot be opened: explains, never crashes."""
