@@ -49,12 +49,15 @@ def parse_sheet(text: str) -> Sheet:
     return Sheet.model_validate(yaml.load(text, Loader=_Loader))
 
 
-@cache
 def load_sheet(state: str) -> Sheet:
-    """The validated sheet of one state (``KeyError`` with the known codes if none)."""
-    code = state.strip().upper()
+    """The validated sheet of one state, any case (``KeyError`` naming the known codes)."""
+    return _load_sheet(state.strip().upper())
+
+
+@cache
+def _load_sheet(code: str) -> Sheet:
     if code not in available_sheets():
-        raise KeyError(f"no state law sheet for {state!r}; known: {', '.join(available_sheets())}")
+        raise KeyError(f"no state law sheet for {code!r}; known: {', '.join(available_sheets())}")
     sheet = parse_sheet(_sheet_dir().joinpath(f"{code.lower()}.yaml").read_text("utf-8"))
     if sheet.state != code:
         raise ValueError(f"sheets/{code.lower()}.yaml says it is the sheet of {sheet.state}")
