@@ -238,3 +238,13 @@ def test_the_html_panel_links_every_citation_and_marks_unchecked_ones():
         assert f'href="{s.url.replace("&", "&amp;")}"' in page
     assert page.count("Not yet checked") == sum(s.unverified for s in panel.topic.statements)
     assert bundle["text/plain"] == panel.plain_text()
+
+
+def test_sheets_read_at_about_grade_8():
+    # The same Flesch-Kincaid scoring as the modules: each topic at most grade 11 (the
+    # per-module limit), each sheet as a whole at most grade 9.
+    for sheet in load_sheets():
+        texts = [" ".join([*(s.text for s in t.statements), t.ask_next]) for t in sheet.topics]
+        for topic, text in zip(sheet.topics, texts, strict=True):
+            assert curriculum.grade_level(text) <= 11, (sheet.state, topic.id)
+        assert curriculum.grade_level(" ".join(texts)) <= 9, sheet.state
