@@ -205,6 +205,9 @@ def test_without_a_known_profile_california_is_shown_and_says_so(tmp_path):
         assert text.startswith("In California:")
         assert "does not know your certification profile yet" in text
         assert "Other states have different rules" in text
+        # Said before the rules, so nobody reads California's law as their own first.
+        assert text.index("does not know your certification") < text.index("Source:")
+        assert "not legal advice" in text
 
 
 def test_a_missing_ledger_is_not_created_and_does_not_crash(tmp_path):

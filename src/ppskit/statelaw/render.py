@@ -38,6 +38,7 @@ class StateLawPanel:
     heading: str
     state: str | None = None
     topic: Topic | None = None
+    lead: list[str] = field(default_factory=list)  # read before the statements
     notes: list[str] = field(default_factory=list)
     others: list[tuple[str, str]] = field(default_factory=list)  # (state name, title)
     problem: bool = False
@@ -46,6 +47,7 @@ class StateLawPanel:
     def plain_text(self) -> str:
         """The panel as plain text (what a screen reader or a text console shows)."""
         lines = [f"{PROBLEM_MARKER} {self.heading}" if self.problem else self.heading]
+        lines += self.lead
         if self.topic is not None:
             for s in self.topic.statements:
                 flag = f" ({_UNVERIFIED}.)" if s.unverified else ""
@@ -70,6 +72,7 @@ class StateLawPanel:
             f'padding:8px 14px;margin:8px 0;line-height:1.5">',
             f'<p style="margin:0.3em 0;font-weight:bold">{esc(self.heading)}</p>',
         ]
+        parts += [f'<p style="margin:0.3em 0"><em>{esc(n)}</em></p>' for n in self.lead]
         items = []
         if self.topic is not None:
             for s in self.topic.statements:
@@ -115,9 +118,10 @@ def _unknown_topic(topic_id: str) -> StateLawPanel:
 
 def _for_sheet(sheet: Sheet, topic_id: str, *, assumed: bool) -> StateLawPanel:
     topic = sheet.topic(topic_id)
-    notes = []
+    lead = []
     if assumed:
-        notes.append(
+        # Said first: the trainee must know whose rules these are before reading them.
+        lead.append(
             f"You are seeing the rules of {sheet.name}, because this notebook does not "
             "know your certification profile yet. Other states have different rules."
         )
@@ -126,18 +130,22 @@ def _for_sheet(sheet: Sheet, topic_id: str, *, assumed: bool) -> StateLawPanel:
         return StateLawPanel(
             heading=f"In {sheet.name}: {title}",
             state=sheet.state,
+            lead=lead,
             notes=[
-                *notes,
                 f"The {sheet.name} sheet in this course does not cover this topic yet. "
                 "Ask your supervisor what the rules are where you work.",
             ],
         )
     day = sheet.as_of
-    notes.append(f"These rules were last checked on {day:%B} {day.day}, {day.year}. Laws change.")
+    notes = [
+        f"These rules were last checked on {day:%B} {day.day}, {day.year}. Laws change. "
+        "This box explains the law in general; it is not legal advice."
+    ]
     return StateLawPanel(
         heading=f"In {sheet.name}: {topic.title}",
         state=sheet.state,
         topic=topic,
+        lead=lead,
         notes=notes,
     )
 
