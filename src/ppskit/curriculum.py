@@ -27,6 +27,8 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 
 _EXERCISE_CALL = re.compile(r"""module\.exercise\(\s*["']([^"']+)["']\s*\)""")
 _EXERCISE_CELL = re.compile(r"""^module\.exercise\(\s*["']([^"']+)["']\s*\)$""")
+#: A state law panel (ppskit.statelaw) right after the passage that needs a state's rule.
+_STATE_LAW_CELL = re.compile(r"""^module\.state_law\(\s*["']([^"']+)["']\s*\)$""")
 _SETUP = 'from ppskit.exercises import open_module\n\nmodule = open_module("{id}")'
 #: Module panels a notebook may show between its exercises, each alone in its cell: the
 #: trainee's certification requirements (orientation) and the code-of-ethics signing.
@@ -371,8 +373,8 @@ def notebook_problems(module_id: str, root: Path | None = None) -> list[str]:
     if not sources or sources[-1] != "module.finish()":
         say("the last code cell must be module.finish()")
     for text in sources[1:-1]:
-        if not _EXERCISE_CELL.match(text) and text not in PANEL_CELLS:
-            say(f"code cell is not one exercise call: {text[:60]!r}")
+        if not (_EXERCISE_CELL.match(text) or _STATE_LAW_CELL.match(text) or text in PANEL_CELLS):
+            say(f"code cell is not one exercise call or module panel: {text[:60]!r}")
     for i, cell in code:
         if cell.get("outputs") or cell.get("execution_count") is not None:
             say(f"cell {i + 1} has outputs or an execution count (clear them before committing)")

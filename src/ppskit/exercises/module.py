@@ -351,6 +351,17 @@ class Module:
 
         return SigningView(self)
 
+    def state_law(self, topic_id: str):  # noqa: ANN201 - a display object for the cell
+        """The state law panel for ``topic_id``, for this trainee's certification profile.
+
+        The profile is looked up in the ledger only when the trainee is known; otherwise
+        the default profile's state is shown, saying so. Never raises: a missing topic
+        is a plain message.
+        """
+        from ppskit.statelaw.render import state_law_panel
+
+        return state_law_panel(topic_id, trainee=self.trainee, db=self.db)
+
 
 class BrokenModule:
     """Returned by ``open_module`` when a module cannot be opened: explains, never crashes."""
@@ -370,6 +381,22 @@ class BrokenModule:
 
     def finish(self) -> Problem:
         """The same explanation, in place of the finish panel."""
+        return self.problem
+
+    def header(self) -> Problem:
+        """The same explanation, in place of the sign-in header."""
+        return self.problem
+
+    def state_law(self, topic_id: str) -> Problem:
+        """The same explanation, in place of a state law panel."""
+        return self.problem
+
+    def requirements(self) -> Problem:
+        """The same explanation, in place of the requirements panel."""
+        return self.problem
+
+    def sign_code(self) -> Problem:
+        """The same explanation, in place of the signing panel."""
         return self.problem
 
     def __repr__(self) -> str:

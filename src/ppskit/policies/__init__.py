@@ -445,6 +445,9 @@ class Policy(_Strict):
     complaints: Complaints | None = None
     supervision: Supervision | None = None
     handbook: dict[str, Text] = {}
+    # The state law sheet (ppskit.statelaw) a module shows this profile's trainees; None
+    # for a national certification.
+    state_sheet: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
     @model_validator(mode="after")
     def _facts_declared(self) -> Policy:
