@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: module id -> (specialty, fewest and most teaching words)
 MODULES = {
     "law-ethics-california": ("law-ethics", 3500, 4200),
+    "law-ethics-dilemmas": ("law-ethics", 3500, 4200),
 }
 #: guide id -> (topic, fewest and most credited minutes)
 GUIDES = {
     "law-ethics-california-session": ("law-ethics", 135, 135),
+    "law-ethics-dilemmas-session": ("law-ethics", 135, 135),
 }
 #: The CE brief's readability bar for these modules (Flesch-Kincaid grade).
 MAX_GRADE = 8.0
