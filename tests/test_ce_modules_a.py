@@ -24,12 +24,14 @@ MODULES = {
     "law-ethics-california": ("law-ethics", 3500, 4200),
     "law-ethics-dilemmas": ("law-ethics", 3500, 4200),
     "motivational-interviewing": ("motivational-interviewing", 2800, 3500),
+    "stigma": ("stigma", 2800, 3500),
 }
 #: guide id -> (topic, fewest and most credited minutes)
 GUIDES = {
     "law-ethics-california-session": ("law-ethics", 135, 135),
     "law-ethics-dilemmas-session": ("law-ethics", 135, 135),
     "motivational-interviewing-session": ("motivational-interviewing", 90, 120),
+    "stigma-session": ("stigma", 90, 120),
 }
 #: The CE brief's readability bar for these modules (Flesch-Kincaid grade).
 MAX_GRADE = 8.0
