@@ -32,6 +32,8 @@ GUIDES = {
     "law-ethics-dilemmas-session": ("law-ethics", 135, 135),
     "motivational-interviewing-session": ("motivational-interviewing", 90, 120),
     "stigma-session": ("stigma", 90, 120),
+    "iep-special-education-session": ("iep-special-education", 90, 120),
+    "racialized-trauma-session": ("racialized-trauma", 90, 120),
 }
 #: The CE brief's readability bar for these modules (Flesch-Kincaid grade).
 MAX_GRADE = 8.0
