@@ -18,10 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Module id -> the seed-002 specialty it earns CE hours in.
 MODULES = {
     "parent-coaching": "parent-coaching",
+    "early-childhood": "early-childhood",
 }
 #: Session guide id -> its CE specialty (the four modules above plus two existing ones).
 GUIDES = {
     "parent-coaching-session": "parent-coaching",
+    "early-childhood-session": "early-childhood",
 }
 #: Issue 13's sizes for a CE module: teaching words, exercises, reading grade.
 TEACHING_WORDS = (2800, 3500)
