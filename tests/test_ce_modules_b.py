@@ -19,11 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = {
     "parent-coaching": "parent-coaching",
     "early-childhood": "early-childhood",
+    "csec": "csec",
 }
 #: Session guide id -> its CE specialty (the four modules above plus two existing ones).
 GUIDES = {
     "parent-coaching-session": "parent-coaching",
     "early-childhood-session": "early-childhood",
+    "csec-session": "csec",
 }
 #: Issue 13's sizes for a CE module: teaching words, exercises, reading grade.
 TEACHING_WORDS = (2800, 3500)
