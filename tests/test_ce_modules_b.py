@@ -20,12 +20,14 @@ MODULES = {
     "parent-coaching": "parent-coaching",
     "early-childhood": "early-childhood",
     "csec": "csec",
+    "medication-developing-brain": "medication-developing-brain",
 }
 #: Session guide id -> its CE specialty (the four modules above plus two existing ones).
 GUIDES = {
     "parent-coaching-session": "parent-coaching",
     "early-childhood-session": "early-childhood",
     "csec-session": "csec",
+    "medication-developing-brain-session": "medication-developing-brain",
 }
 #: Issue 13's sizes for a CE module: teaching words, exercises, reading grade.
 TEACHING_WORDS = (2800, 3500)
