@@ -28,6 +28,8 @@ GUIDES = {
     "early-childhood-session": "early-childhood",
     "csec-session": "csec",
     "medication-developing-brain-session": "medication-developing-brain",
+    "secondary-trauma-session": "secondary-trauma",
+    "disparities-welfare-justice-session": "disparities-welfare-justice",
 }
 #: Issue 13's sizes for a CE module: teaching words, exercises, reading grade.
 TEACHING_WORDS = (2800, 3500)
