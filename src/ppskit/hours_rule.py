@@ -90,8 +90,8 @@ class HoursRule(_Strict):
         return (
             f"Hours rule: a module's teaching text read at {self.wpm:g} words a minute, plus "
             f"minutes per exercise ({kinds}), rounded down to the {step_words}; a "
-            "facilitated session counts its agenda minutes without breaks, recorded by the "
-            "trainer who ran it."
+            "facilitated session counts its agenda minutes without breaks (rounded down to "
+            "the hundredth of an hour), recorded by the trainer who ran it."
         )
 
 

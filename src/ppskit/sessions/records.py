@@ -14,7 +14,6 @@ The skill check's verdict comes from the guide's pass rule; nothing here restate
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -83,7 +82,7 @@ class ScoredCheck:
 def credited_hours(guide: SessionGuide) -> float:
     """The hours a full session credits: its agenda minutes over 60, rounded down to the
     hundredth (an hours entry holds at most two decimals; never credit more than ran)."""
-    return math.floor(guide.minutes * 100 / 60 + 1e-9) / 100
+    return guide.hours
 
 
 def score_check(guide: SessionGuide, scores: dict[str, int], source: str) -> ScoredCheck:

@@ -9,6 +9,7 @@ nothing else sets them.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -62,8 +63,16 @@ class Part(_Strict):
     brief: str = _text()
 
 
+def speaker(role: str) -> str:
+    """The name a part speaks under in a script: its role before any bracket
+    ("Ana (the parent)" speaks as "Ana")."""
+    return role.split(" (", 1)[0].split(", ", 1)[0].strip()
+
+
 class RolePlay(_Strict):
-    """A role-play with both parts briefed and a script to start from."""
+    """A role-play with both parts briefed and a script to start from; every line is
+    spoken by one of the parts (its role, or the name before the role's bracket or
+    comma) and at least two parts speak (an observer's part may have no lines)."""
 
     id: str = Field(pattern=_KEBAB)
     title: str = _text()
@@ -72,6 +81,23 @@ class RolePlay(_Strict):
     parts: list[Part] = Field(min_length=2)
     script: list[Line] = Field(min_length=6)
     debrief: list[str] = Field(min_length=2)
+
+    def part_of(self, who: str) -> str | None:
+        """The role of the part that speaks a line as ``who`` ("Ana", "Ana (the
+        parent)" and "Peer (as the teacher)" all name a part by its speaker name)."""
+        for p in self.parts:
+            if who == p.role or speaker(who) == speaker(p.role):
+                return p.role
+        return None
+
+    @model_validator(mode="after")
+    def _spoken_by_the_parts(self) -> RolePlay:
+        strangers = sorted({ln.who for ln in self.script if self.part_of(ln.who) is None})
+        if strangers:
+            raise ValueError(f"role-play {self.id}: lines by {strangers}, who are not parts")
+        if len({self.part_of(line.who) for line in self.script}) < 2:
+            raise ValueError(f"role-play {self.id}: at least two parts must speak")
+        return self
 
 
 class Criterion(_Strict):
@@ -163,5 +189,6 @@ class SessionGuide(_Strict):
 
     @property
     def hours(self) -> float:
-        """Credited hours of the whole session (agenda minutes over 60)."""
-        return self.minutes / 60
+        """Credited hours of the whole session: agenda minutes over 60, rounded down to
+        the hundredth (an hours entry holds two decimals; never more than ran)."""
+        return math.floor(self.minutes * 100 / 60 + 1e-9) / 100
