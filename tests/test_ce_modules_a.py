@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: module id -> (specialty, fewest and most teaching words)
 MODULES = {
-    "law-ethics-california": ("law-ethics", 3500, 4200),
-    "law-ethics-dilemmas": ("law-ethics", 3500, 4200),
+    "law-ethics-california": ("law-ethics", 3500, 4300),
+    "law-ethics-dilemmas": ("law-ethics", 3500, 4300),
     "motivational-interviewing": ("motivational-interviewing", 2800, 3500),
     "stigma": ("stigma", 2800, 3500),
 }
