@@ -120,3 +120,34 @@ def checked_id(value: str) -> str:
     if (value or "").strip().lower() == PLACEHOLDER.lower():
         raise ValueError("Please type your own trainee ID from your welcome letter.")
     return check_trainee_id(value)
+
+
+def resolve(who, explicit: str | None = None) -> tuple[Identity | None, str]:  # noqa: ANN001
+    """The first candidate the registry knows, and a notice for the trainee.
+
+    ``who(trainee_id)`` is the backend's registry look-up (a card dict or None); it may
+    raise ``LookupError`` when the registry cannot be reached: an id set on purpose
+    (``given``, ``$PPSKIT_TRAINEE``) is then trusted without a name, others are skipped.
+    A remembered id the registry no longer knows is forgotten."""
+    notice = ""
+    for candidate, how in candidates(explicit):
+        try:
+            trainee_id = checked_id(candidate)
+        except ValueError:
+            notice = f"The trainee ID {candidate!r} cannot be used here. Please sign in."
+            continue
+        try:
+            card = who(trainee_id)
+        except LookupError as exc:
+            if str(exc):
+                notice = str(exc)
+            if how in ("given", "set for this computer"):
+                return Identity(trainee_id, None, how), notice
+            continue
+        if card is None:
+            notice = unknown_id_message(trainee_id)
+            if how == "remembered":
+                forget()
+            continue
+        return Identity(card["trainee_id"], card.get("name"), how), ""
+    return None, notice

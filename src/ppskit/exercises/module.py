@@ -135,29 +135,18 @@ class Module:
         return _call(self.backend, "who", trainee_id)
 
     def _resolve(self, explicit: str | None) -> None:
-        for candidate, how in identity.candidates(explicit):
+        def who(trainee_id: str) -> dict | None:
             try:
-                trainee_id = identity.checked_id(candidate)
-            except ValueError:
-                self.notice = f"The trainee ID {candidate!r} cannot be used here. Please sign in."
-                continue
-            try:
-                card = self._card(trainee_id)
+                return self._card(trainee_id)
             except LedgerProblem as exc:
-                if how == "remembered" or not _no_ledger(exc):
-                    self.notice = str(exc)
-                # No ledger yet (a preview, a headless run): trust an id set on purpose.
-                if how in ("given", "set for this computer"):
-                    self._become(identity.Identity(trainee_id, None, how))
-                    return
-                continue
-            if card is None:
-                self.notice = identity.unknown_id_message(trainee_id)
-                if how == "remembered":
-                    identity.forget()
-                continue
-            self._become(identity.Identity(card["trainee_id"], card.get("name"), how))
-            return
+                # No ledger yet (a preview, a headless run): nothing to say.
+                raise LookupError("" if _no_ledger(exc) else str(exc)) from exc
+
+        found, self.notice = identity.resolve(who, explicit)
+        if found is not None:
+            notice = self.notice
+            self._become(found)
+            self.notice = notice or self.notice
 
     def _become(self, who: identity.Identity | None) -> None:
         self.identity = who
