@@ -29,6 +29,7 @@ from ppskit.cli import (
     supervision,
     tracker,
     trainees,
+    workspace,
 )
 
 app = typer.Typer(
@@ -55,6 +56,7 @@ app.add_typer(accommodations.app, name="accommodations")
 app.add_typer(fees.app, name="fees")
 app.add_typer(audit.app, name="audit")
 app.add_typer(sessions.app, name="sessions")
+app.add_typer(workspace.app, name="workspace")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
