@@ -329,8 +329,8 @@ def notebook_problems(module_id: str, root: Path | None = None) -> list[str]:
     ]
     if shown:
         say(f"code cells {shown} show their code: hide it (ppskit modules format)")
-    if "Shift+Enter" in "".join(markdown_cells(nb)):
-        say("tells the trainee to press Shift+Enter: use the Start button (ppskit modules format)")
+    if re.search(r"Shift\+Enter|[Rr]un the cell", "".join(markdown_cells(nb))):
+        say("tells the trainee to run cells: use the Start button (ppskit modules format)")
     objectives = pp.get("objectives", [])
     if not (isinstance(objectives, list) and 3 <= len(objectives) <= 6):
         say("metadata.ppskit.objectives must list 3 to 6 objectives")
@@ -566,6 +566,18 @@ HOW_TO_START = (
 )
 
 
+#: Older wording that asks a trainee to run cells, and what the trainee format says.
+RUN_CELL_WORDING = (
+    (
+        r"Run the cell below to see your progress,? and (?:to )?record your hours for this "
+        r"module\.",
+        "Below is your progress in this module, with the button that records your hours.",
+    ),
+    (r"Run the cell below to see your progress\.", "Below is your progress in this module."),
+    (r"Run the cell below\. It shows", "The panel below shows"),
+)
+
+
 def format_notebook(nb: dict) -> dict:
     """The trainee format: every code cell's input hidden, and the "How to use this
     notebook" paragraph that says to press Start (never Shift+Enter)."""
@@ -573,7 +585,12 @@ def format_notebook(nb: dict) -> dict:
         if cell.get("cell_type") == "code":
             cell.setdefault("metadata", {}).setdefault("jupyter", {})["source_hidden"] = True
         elif cell.get("cell_type") == "markdown":
-            lines = _source(cell).split("\n")
+            text = _source(cell)
+            for pattern, words in RUN_CELL_WORDING:
+                text = re.sub(pattern, words, text)
+            if text != _source(cell):
+                cell["source"] = text.splitlines(keepends=True)
+            lines = text.split("\n")
             if any("Shift+Enter" in line for line in lines):
                 lines = [HOW_TO_START if "Shift+Enter" in line else line for line in lines]
                 text = "\n".join(lines)

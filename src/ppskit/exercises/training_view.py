@@ -43,7 +43,8 @@ def render_html(data: dict) -> str:
     ]
     steps = []
     if data["next_action"]:
-        steps.append(esc(data["next_action"][0].upper() + data["next_action"][1:]) + ".")
+        said = data["next_action"].strip().rstrip(".")
+        steps.append(esc(said[0].upper() + said[1:]) + ".")
     if data["next_module"]:
         m = data["next_module"]
         steps.append(

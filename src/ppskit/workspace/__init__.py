@@ -11,6 +11,8 @@ account):
 * a page config that disables nbgrader's instructor extensions (formgrader, create
   assignment, course list, validate, its instructor menu) and a server config that
   turns off their server parts, keeping the assignment list;
+* a style sheet that hides JupyterLab's one-line preview of hidden code (and the
+  execution counts), so a module shows only its text and exercises;
 * an IPython start-up file, so an exercise cell run before the module's first cell
   explains itself instead of showing ``NameError``.
 
@@ -37,6 +39,7 @@ TARGETS = {
     ),
     "page_config.json": ".jupyter/labconfig/page_config.json",
     "jupyter_server_config.json": ".jupyter/jupyter_server_config.json",
+    "custom.css": ".jupyter/custom/custom.css",
     "50-ppskit-module.py": ".ipython/profile_default/startup/50-ppskit-module.py",
 }
 
@@ -73,7 +76,7 @@ def install(home: Path | str | None = None) -> list[Path]:
         dest = home / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         src = packaged(name)
-        if name.endswith(".py"):
+        if not name.endswith((".json", "-settings")):
             shutil.copyfile(src, dest)
         else:
             _merge_json(src, dest)
