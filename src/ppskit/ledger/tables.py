@@ -48,6 +48,7 @@ LEDGER_TABLES = (
     "audits",
     "audit_decisions",
     "audit_evidence",
+    "hub_accounts",
 )
 
 trainees = Table(
@@ -450,6 +451,18 @@ audit_evidence = Table(
     Column("original_name", Text, nullable=False, default=""),
     Column("sha256", String(64), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A JupyterHub account linked to a trainee (``ppskit hub link``): the latest row for an
+# account wins, so a correction is a new row and the old link stays on record.
+hub_accounts = Table(
+    "hub_accounts",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(100), nullable=False),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
