@@ -20,6 +20,7 @@ from ppskit.cli import (
     fees,
     handbook,
     hours,
+    hub,
     modules,
     notices,
     profiles,
@@ -53,6 +54,7 @@ app.add_typer(supervision.supervision_app, name="supervision")
 app.add_typer(accommodations.app, name="accommodations")
 app.add_typer(fees.app, name="fees")
 app.add_typer(audit.app, name="audit")
+app.add_typer(hub.app, name="hub")
 tracker.register(app)
 report.register(app)
 handbook.register(app)
