@@ -599,3 +599,15 @@ def test_dashboard_service_uses_the_hubs_sign_in(tmp_path: Path) -> None:
     # Everything ``ppskit dashboard`` promises still holds: no code, no tracebacks.
     assert "--VoilaConfiguration.strip_sources=True" in cmd
     assert "--VoilaConfiguration.show_tracebacks=False" in cmd
+
+
+def test_services_listen_where_the_hubs_proxy_finds_them(monkeypatch) -> None:  # noqa: ANN001
+    from ppskit.hub.service import listen_address
+
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10111")
+    assert listen_address() == ("127.0.0.1", 10111)
+    # On Kubernetes the URL names the hub's Service, not an address of the pod.
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_URL", "http://hub:10112")
+    assert listen_address() == ("0.0.0.0", 10112)
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_URL")
+    assert listen_address(default=10112) == ("127.0.0.1", 10112)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 SERVICE_NAME = "ppskit-dashboard"
 ACCESS_SCOPE = f"access:services!service={SERVICE_NAME}"
@@ -23,8 +22,15 @@ DEFAULT_PREFIX = f"/services/{SERVICE_NAME}/"
 DEFAULT_PORT = 10112
 
 
-def dashboard_service_command(notebook: Path, port: int, prefix: str) -> list[str]:
-    """Voila's command line: ``ppskit dashboard``'s, with the hub's sign-in and prefix."""
+def dashboard_service_command(
+    notebook: Path, port: int, prefix: str, host: str = "127.0.0.1"
+) -> list[str]:
+    """Voila's command line: ``ppskit dashboard``'s, with the hub's sign-in and prefix.
+
+    ``host`` is the address to listen on (:func:`ppskit.hub.service.bind_host`): this
+    machine's 127.0.0.1 by default, every address of the hub's pod on Kubernetes (the
+    later option wins over ``ppskit dashboard``'s 127.0.0.1).
+    """
     from ppskit.reports.serve import voila_command
 
     # ``voila_command`` already has ``--Voila.auto_token=True``, which the hub's provider
@@ -34,6 +40,7 @@ def dashboard_service_command(notebook: Path, port: int, prefix: str) -> list[st
         f"--Voila.base_url={prefix}",
         "--Voila.identity_provider_class=ppskit.hub.voila_auth.HubIdentityProvider",
         "--Voila.authorizer_class=ppskit.hub.voila_auth.JupyterHubAuthorizer",
+        *([f"--Voila.ip={host}"] if host != "127.0.0.1" else []),
     ]
 
 
@@ -48,14 +55,6 @@ def dashboard_service_env(db: str | None) -> dict[str, str]:
     return env
 
 
-def service_port(port: int | None = None) -> int:
-    """The port in ``$JUPYTERHUB_SERVICE_URL`` (where the hub's proxy sends visitors)."""
-    if port is not None:
-        return port
-    url = os.environ.get("JUPYTERHUB_SERVICE_URL")
-    return (urlsplit(url).port if url else None) or DEFAULT_PORT
-
-
 def run_dashboard_service(*, db: str | None = None, port: int | None = None) -> None:
     """Replace this process with Voila (the hub stops the service with SIGTERM).
 
@@ -63,6 +62,7 @@ def run_dashboard_service(*, db: str | None = None, port: int | None = None) -> 
     sentence when the dashboard notebook is missing or the hub's variables are not set.
     """
     from ppskit.db import require_ledger
+    from ppskit.hub.service import listen_address
     from ppskit.reports.serve import dashboard_notebook
 
     require_ledger(db)
@@ -76,6 +76,7 @@ def run_dashboard_service(*, db: str | None = None, port: int | None = None) -> 
     except FileNotFoundError as exc:
         raise ValueError(str(exc)) from exc
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or DEFAULT_PREFIX
-    command = dashboard_service_command(notebook, service_port(port), prefix)
+    host, port = listen_address(port, default=DEFAULT_PORT)
+    command = dashboard_service_command(notebook, port, prefix, host)
     sys.stdout.flush()
     os.execve(command[0], command, dashboard_service_env(db))

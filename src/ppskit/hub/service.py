@@ -221,13 +221,29 @@ def make_app(
     )
 
 
-def listen_address(port: int | None = None) -> tuple[str, int]:
-    """Where to listen: ``$JUPYTERHUB_SERVICE_URL`` (set by the hub), else 127.0.0.1."""
-    url = os.environ.get("JUPYTERHUB_SERVICE_URL")
-    if url and port is None:
-        parts = urlsplit(url)
-        return parts.hostname or "127.0.0.1", parts.port or 80
-    return "127.0.0.1", port or DEFAULT_PORT
+def bind_host(hostname: str | None) -> str:
+    """The address to listen on for a service URL's host name.
+
+    An IP address or ``localhost`` is this machine's own: listen there. Any other name
+    (``hub`` on Kubernetes) names a load-balanced address that is not this machine's,
+    so listen on all of them.
+    """
+    import ipaddress
+
+    if not hostname or hostname == "localhost":
+        return "127.0.0.1"
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return "0.0.0.0"
+    return hostname
+
+
+def listen_address(port: int | None = None, default: int = DEFAULT_PORT) -> tuple[str, int]:
+    """Where to listen: from ``$JUPYTERHUB_SERVICE_URL`` (set by the hub), else
+    127.0.0.1 and ``default``; ``port`` overrides the port."""
+    url = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", ""))
+    return bind_host(url.hostname), port or url.port or default
 
 
 def run_progress_service(*, db: str | None = None, port: int | None = None) -> None:
