@@ -19,6 +19,7 @@ where to set it.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,12 @@ SERVER_TOKEN_SCOPES = (
     "access:servers!server",
     f"access:services!service={PROGRESS_SERVICE}",
 )
+
+
+def _py(value) -> str:  # noqa: ANN001
+    # Strings and lists of strings as Python literals in one quoting style (JSON's is
+    # valid Python for them), so the written file reads evenly.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _names(values) -> list[str]:  # noqa: ANN001
@@ -94,11 +101,11 @@ def config_text(
         "PROGRESS_URL": progress_url,
     }
     allowed = (
-        f"c.Authenticator.allowed_users = {sorted(set(trainees + trainers))!r}"
+        f"c.Authenticator.allowed_users = {_py(sorted(set(trainees + trainers)))}"
         if trainees or trainers
         else "# c.Authenticator.allowed_users = [...]  # who may sign in (or allow_all)"
     )
-    head = "\n".join(f"{k} = {v!r}" for k, v in values.items())
+    head = "\n".join(f"{k} = {_py(v)}" for k, v in values.items())
     return f'''"""JupyterHub configuration for ppskit (`ppskit hub config`, {date.today()}).
 
 Trainees are hub users; their notebooks save progress through the ppskit-progress
@@ -113,7 +120,7 @@ c = get_config()  # noqa: F821 - JupyterHub provides it
 
 {head}
 
-c.JupyterHub.bind_url = {bind_url!r}
+c.JupyterHub.bind_url = {_py(bind_url)}
 # Sign-in: PAM (the machine's accounts) unless the site sets another authenticator, e.g.
 # c.JupyterHub.authenticator_class = "oauthenticator.GenericOAuthenticator"
 {allowed}
@@ -123,12 +130,12 @@ c.JupyterHub.bind_url = {bind_url!r}
 c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {{"PPSKIT_PROGRESS_URL": PROGRESS_URL}}
-c.Spawner.server_token_scopes = {list(SERVER_TOKEN_SCOPES)!r}
+c.Spawner.server_token_scopes = {_py(list(SERVER_TOKEN_SCOPES))}
 c.Spawner.pre_spawn_hook = prepare_spawner
 
 c.JupyterHub.load_groups = {{
-    {TRAINEES_GROUP!r}: {{"users": {trainees!r}}},
-    {TRAINERS_GROUP!r}: {{"users": {trainers!r}}},
+    {_py(TRAINEES_GROUP)}: {{"users": {_py(trainees)}}},
+    {_py(TRAINERS_GROUP)}: {{"users": {_py(trainers)}}},
 }}
 c.JupyterHub.load_roles = [
     # Every signed-in user may call the progress service; it answers for their own
@@ -137,21 +144,21 @@ c.JupyterHub.load_roles = [
     # Only trainers open the dashboard.
     {{
         "name": "ppskit-trainers",
-        "groups": [{TRAINERS_GROUP!r}],
+        "groups": [{_py(TRAINERS_GROUP)}],
         "scopes": ["access:services!service={DASHBOARD_SERVICE}"],
     }},
 ]
 c.JupyterHub.services = [
     {{
-        "name": {PROGRESS_SERVICE!r},
-        "url": {progress_service_url!r},
+        "name": {_py(PROGRESS_SERVICE)},
+        "url": {_py(progress_service_url)},
         "command": [PYTHON, "-m", "ppskit", "hub", "progress-service"],
         "cwd": COURSE,
         "environment": {{"PPSKIT_DB": LEDGER}},
         "display": False,
     }},
     {{
-        "name": {DASHBOARD_SERVICE!r},
+        "name": {_py(DASHBOARD_SERVICE)},
         "url": "http://127.0.0.1:{dashboard_port}",
         "command": [PYTHON, "-m", "ppskit", "hub", "dashboard-service"],
         "cwd": COURSE,
