@@ -20,6 +20,7 @@ from ppskit.cli import (
     fees,
     handbook,
     hours,
+    hub,
     modules,
     notices,
     profiles,
@@ -57,6 +58,7 @@ app.add_typer(fees.app, name="fees")
 app.add_typer(audit.app, name="audit")
 app.add_typer(sessions.app, name="sessions")
 app.add_typer(workspace.app, name="workspace")
+app.add_typer(hub.app, name="hub")
 tracker.register(app)
 report.register(app)
 handbook.register(app)

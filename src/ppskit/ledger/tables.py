@@ -51,6 +51,7 @@ LEDGER_TABLES = (
     "exercise_answers",
     "module_time",
     "skill_checks",
+    "hub_accounts",
 )
 
 trainees = Table(
@@ -498,6 +499,18 @@ skill_checks = Table(
     Column("passed", Boolean, nullable=False),
     Column("observer", String(100), nullable=False),
     Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A JupyterHub account linked to a trainee (``ppskit hub link``): the latest row for an
+# account wins, so a correction is a new row and the old link stays on record.
+hub_accounts = Table(
+    "hub_accounts",
+    metadata,
+    Column("account_id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(100), nullable=False),
+    Column("trainee_id", String(64), ForeignKey("trainees.trainee_id"), nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
