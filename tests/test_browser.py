@@ -113,7 +113,7 @@ def test_lab_module_exercise_gives_feedback(page, tmp_path: Path):
 
         card = (
             page.locator(".widget-vbox")
-            .filter(has=page.locator("h4", has_text=ex.title))
+            .filter(has=page.locator("h3", has_text=ex.title))
             .filter(has=page.get_by_role("button", name="Check my answer"))
             .last
         )

@@ -149,7 +149,7 @@ def test_a_parents_path(tmp_path: Path):
         # 2. Finish an exercise, and start a story draft.
         card = (
             page.locator(".widget-vbox")
-            .filter(has=page.locator("h4", has_text=choice.title))
+            .filter(has=page.locator("h3", has_text=choice.title))
             .filter(has=page.get_by_role("button", name="Check my answer"))
             .last
         )
@@ -160,7 +160,7 @@ def test_a_parents_path(tmp_path: Path):
         expect(card.get_by_text("That's right.")).to_be_visible()
         screenshot(page, "walk-3-exercise-done.png")
         builder = (
-            page.locator(".widget-vbox").filter(has=page.locator("h4", has_text=story.title)).last
+            page.locator(".widget-vbox").filter(has=page.locator("h3", has_text=story.title)).last
         )
         builder.scroll_into_view_if_needed()
         builder.locator("textarea").first.fill(DRAFT)
@@ -174,7 +174,7 @@ def test_a_parents_path(tmp_path: Path):
         expect(page.get_by_text(f"Signed in as {NAME} ({TRAINEE})").first).to_be_visible()
         card = (
             page.locator(".widget-vbox")
-            .filter(has=page.locator("h4", has_text=choice.title))
+            .filter(has=page.locator("h3", has_text=choice.title))
             .filter(has=page.get_by_role("button", name="Check my answer"))
             .last
         )
@@ -186,7 +186,7 @@ def test_a_parents_path(tmp_path: Path):
             .last.locator("input[type=checkbox]")
         ).to_be_checked()
         builder = (
-            page.locator(".widget-vbox").filter(has=page.locator("h4", has_text=story.title)).last
+            page.locator(".widget-vbox").filter(has=page.locator("h3", has_text=story.title)).last
         )
         expect(builder.locator("textarea").first).to_have_value(DRAFT)
         screenshot(page, "walk-5-reopened.png")

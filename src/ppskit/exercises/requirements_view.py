@@ -238,7 +238,7 @@ class RequirementsView:
     def html(self) -> str:
         """The panel as HTML: headings, a list per group, each source in small print."""
         parts = [
-            "<h4 style='margin:4px 0'>What your certification asks of you</h4>",
+            "<h3 style='margin:4px 0;font-size:1.1em'>What your certification asks of you</h3>",
             f"<div><b>{esc(self.policy.name)}</b></div>",
         ]
         if self.note:

@@ -71,8 +71,8 @@ class SigningView:
         self._button.on_click(lambda _b: self.sign())
         self._message = w.HTML(layout=_FULL)
         head = w.HTML(
-            f"<h4 style='margin:4px 0'>{esc(self.code.title)} (version "
-            f"{esc(self.code.version)})</h4>{md_html(self.code.intro)}",
+            f"<h3 style='margin:4px 0;font-size:1.1em'>{esc(self.code.title)} (version "
+            f"{esc(self.code.version)})</h3>{md_html(self.code.intro)}",
             layout=_FULL,
         )
         self.widget = w.VBox(

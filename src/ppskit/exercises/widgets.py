@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ppskit.exercises import storage
-from ppskit.exercises._render import box, esc, indent, md_html, plain
+from ppskit.exercises._render import (
+    CARD_CLASS,
+    OPTION_CLASS,
+    SR_LABEL_CLASS,
+    box,
+    esc,
+    indent,
+    key_guard,
+    md_html,
+    plain,
+    style_tag,
+)
 from ppskit.exercises.schema import (
     ChoiceExercise,
     DecisionExercise,
@@ -61,6 +72,17 @@ def _quote(text: str) -> str:
 def _label(html: str) -> str:
     """Wrap label HTML so that a label running onto two lines keeps normal line spacing."""
     return f'<div style="line-height:1.5;padding:4px 0">{html}</div>'
+
+
+def _sr_labelled(widget: w.Widget) -> w.Widget:
+    """``widget`` with its description kept for screen readers but not shown."""
+    widget.add_class(SR_LABEL_CLASS)
+    return widget
+
+
+def _plain_text(markdown: str) -> str:
+    """Markdown as one line of plain words (for a control's accessible name)."""
+    return " ".join(re.sub(r"[*_`]", "", markdown or "").split())
 
 
 def _words(text: str) -> int:
@@ -182,11 +204,16 @@ class ExerciseView:
         self._feedback = w.HTML(layout=_FULL)
         #: True once the trainee has answered on this page (then nothing is restored over it).
         self.touched = False
-        title = f"<h4 style='margin:4px 0'>{esc(spec.title)}</h4>"
+        # h3: the notebook's sections are h2, so the exercise titles come next in order.
+        title = f"<h3 style='margin:4px 0;font-size:1.1em'>{esc(spec.title)}</h3>"
         kind = f"<div style='color:#555;font-size:90%'>{self.kind_label}</div>"
         self._earlier = w.HTML(layout=_FULL)
-        header = w.HTML(kind + title + md_html(spec.prompt), layout=_FULL)
-        self.widget = w.VBox([header, self._earlier, *self._build(), self._feedback], layout=_CARD)
+        header = w.HTML(style_tag() + kind + title + md_html(spec.prompt), layout=_FULL)
+        guard = [g] if (g := key_guard()) is not None else []
+        self.widget = w.VBox(
+            [header, self._earlier, *self._build(), self._feedback, *guard], layout=_CARD
+        )
+        self.widget.add_class(CARD_CLASS)
         self._restored_for: str | None = None
         module.on_change(self._module_changed)
         self._module_changed()
@@ -274,14 +301,19 @@ class ChoiceView(ExerciseView):
         self._boxes = []
         rows = []
         for i, option in enumerate(self.spec.options):
-            tick = w.Checkbox(value=False, indent=False, layout=w.Layout(width="28px"))
+            # The option's words are the box's own label: a screen reader reads them with
+            # the box, and clicking the words ticks it (a bigger target than the box).
+            tick = w.Checkbox(
+                value=False,
+                indent=False,
+                description=f"{_letter(i)}. {option.text.strip()}",
+                layout=_FULL,
+            )
+            tick.add_class(OPTION_CLASS)
             if not self.spec.multiple:
                 tick.observe(self._only_one(i), names="value")
             self._boxes.append(tick)
-            label = w.HTML(
-                _label(f"<b>{_letter(i)}.</b> {esc(option.text)}"), layout=w.Layout(flex="1")
-            )
-            rows.append(w.HBox([tick, label], layout=_FULL))
+            rows.append(w.HBox([tick], layout=_FULL))
         self._check = w.Button(description="Check my answer", button_style="primary")
         self._check.on_click(lambda _b: self.check())
         return [*rows, self._check]
@@ -377,7 +409,14 @@ class SortView(ExerciseView):
         rows = []
         for shown, _ in enumerate(self._order):
             card = self.spec.cards[self._order[shown]]
-            menu = w.Dropdown(options=options, value=_UNCHOSEN, layout=w.Layout(width="240px"))
+            menu = _sr_labelled(
+                w.Dropdown(
+                    options=options,
+                    value=_UNCHOSEN,
+                    description=f"Group for card {shown + 1}: {_plain_text(card.text)}",
+                    layout=w.Layout(width="240px"),
+                )
+            )
             self._menus.append(menu)
             text = w.HTML(
                 _label(f"<b>{shown + 1}.</b> {esc(card.text)}"), layout=w.Layout(flex="1")
@@ -655,10 +694,13 @@ class JournalView(_SavesLocally):
         self._areas = []
         rows: list[w.Widget] = []
         for question in self.spec.questions:
-            area = w.Textarea(
-                value=earlier.get(question, ""),
-                placeholder="Write as much or as little as you like.",
-                layout=w.Layout(width="100%", height="7em"),
+            area = _sr_labelled(
+                w.Textarea(
+                    value=earlier.get(question, ""),
+                    placeholder="Write as much or as little as you like.",
+                    description=_plain_text(question),
+                    layout=w.Layout(width="100%", height="7em"),
+                )
             )
             self._areas.append(area)
             rows += [w.HTML(md_html(question), layout=_FULL), area]
@@ -738,8 +780,12 @@ class StoryView(_SavesLocally):
         self._counts: dict[str, w.HTML] = {}
         rows: list[w.Widget] = [self._purpose, self._audience]
         for step in self.spec.steps:
-            area = w.Textarea(
-                value=parts.get(step.id, ""), layout=w.Layout(width="100%", height="6em")
+            area = _sr_labelled(
+                w.Textarea(
+                    value=parts.get(step.id, ""),
+                    description=_plain_text(step.label),
+                    layout=w.Layout(width="100%", height="6em"),
+                )
             )
             count = w.HTML()
             area.observe(lambda _c: self._refresh(), names="value")
@@ -979,13 +1025,15 @@ class FinishView:
                 "counts its own hours; your trainer records them."
             )
         head = w.HTML(
-            f"<h4 style='margin:4px 0'>Your progress: {esc(module.title)}</h4>"
+            f"{style_tag()}<h3 style='margin:4px 0;font-size:1.1em'>"
+            f"Your progress: {esc(module.title)}</h3>"
             f"<div>This module counts for {module.hours:g} hours of {module.hours_kind}: the "
             f"time its reading and exercises take.{session}</div>"
         )
         self.widget = w.VBox(
             [head, self._checklist, self._who, self._button, self._message], layout=_CARD
         )
+        self.widget.add_class(CARD_CLASS)
         module.on_change(self._refresh)
         self._refresh()
 

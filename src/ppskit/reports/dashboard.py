@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from datetime import date
 from html import escape
+from importlib.resources import files
 from pathlib import Path
 
 import ipywidgets as w
@@ -49,6 +50,11 @@ _READ_VERBS = (
     "SET",
     "SHOW",
 )
+
+
+def dashboard_css() -> str:
+    """The dashboard's own stylesheet (tab label contrast, visible keyboard focus)."""
+    return files("ppskit.reports").joinpath("templates/dashboard.css").read_text(encoding="utf-8")
 
 
 class ReadOnlyViolation(PermissionError):
@@ -139,7 +145,7 @@ class Dashboard:
 
     def __init__(self, *, db: str | None = None, as_of: date | None = None):
         self.db, self.as_of = db, as_of
-        self.style = w.HTML(f"<style>{report_css()}</style>")
+        self.style = w.HTML(f"<style>{report_css()}{dashboard_css()}</style>")
         self.heading = w.HTML()
         self.cohort = w.Dropdown(description="Cohort", layout=w.Layout(width="280px"))
         self.stage = w.Dropdown(description="Stage", layout=w.Layout(width="280px"))
@@ -166,6 +172,7 @@ class Dashboard:
             layout=w.Layout(flex_flow="row wrap"),
         )
         self.widget = w.VBox([self.style, self.heading, controls, self.holds_view, self.tabs])
+        self.widget.add_class("ppskit-dashboard")  # scopes dashboard.css
         self.load()
         self.cohort.observe(self._on_filter, names="value")
         self.stage.observe(self._on_filter, names="value")

@@ -24,7 +24,7 @@ def _table(caption: str, headers: list[str], rows: Iterable[list[str]], empty: s
     rows = list(rows)
     if not rows:
         return f"<h2>{escape(caption)}</h2><p>{escape(empty)}</p>"
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
     )

@@ -284,6 +284,17 @@ def cohort_html(
         }
         for r in rep.sections.itertuples()
     ]
+    # The heatmap's text alternative: per domain, how many trainees have verified hours.
+    names = charts.domain_names()
+    n = len(rep.domain_hours)
+    domain_rows = [
+        {
+            "name": names.get(col, col),
+            "with_hours": f"{int((rep.domain_hours[col] > 0).sum()):,} of {n:,}",
+            "mean": f"{rep.domain_hours[col].mean():.1f}" if n else "",
+        }
+        for col in rep.domain_hours.columns
+    ]
     summary = dict(whole.summary)
     summary["mean_core_hours"] = f"{summary['mean_core_hours']:.1f}"
     for k in ("trainees", "current_certificates", "renewal_due", "in_training"):
@@ -302,6 +313,7 @@ def cohort_html(
             action_rows=rows,
             action_more=f"{len(act) - len(rows):,}" if len(act) > len(rows) else "",
             sections=sections,
+            domain_rows=domain_rows,
             generated=_generated(),
         )
     )
