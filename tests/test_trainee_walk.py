@@ -6,8 +6,10 @@ again with progress and the story draft back, hours recorded under the right id,
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -67,8 +69,25 @@ def _snippet(text: str) -> str:
     return " ".join(re.sub(r"[*_`\"“”]", "", text).split()[:6])
 
 
-def _open_and_start(page, base: str, path: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/lab/tree/{path}")
+def _shut_down_kernels(base: str) -> None:
+    """What closing a notebook and coming back another day amounts to: no kernel left
+    holding the module in memory."""
+    with urllib.request.urlopen(f"{base}/api/sessions", timeout=30) as r:
+        sessions = json.load(r)
+    for s in sessions:
+        req = urllib.request.Request(f"{base}/api/sessions/{s['id']}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
+
+
+def _visit(context, base: str, path: str):  # noqa: ANN001, ANN202
+    """Open one notebook in a fresh browser tab (JupyterLab's layout reset, every kernel
+    shut down first) and press Start."""
+    for old in context.pages:
+        old.close()
+    _shut_down_kernels(base)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{base}/lab/tree/{path}?reset")
     page.wait_for_selector(".jp-Notebook")
     expect(page.get_by_role("button", name=re.compile(r"Python 3.*Idle"))).to_be_visible()
     # The workspace's Start button: no menu, no Shift+Enter.
@@ -81,19 +100,7 @@ def _open_and_start(page, base: str, path: str) -> None:  # noqa: ANN001
         dialog.get_by_role("button", name=re.compile(r"^Select")).click()
     except PlaywrightTimeout:
         pass
-
-
-def _close_tab(page) -> None:  # noqa: ANN001
-    """File > Close Tab, without saving (the notebook file stays as committed)."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^File$")).click()
-    page.get_by_role("menuitem", name=re.compile(r"^Close Tab")).click()
-    dont = page.get_by_role("button", name=re.compile("Discard|Don't Save|No"))
-    try:
-        dont.first.wait_for(state="visible", timeout=5000)
-        dont.first.click()
-    except PlaywrightTimeout:
-        pass
-    expect(page.locator(".jp-NotebookPanel").filter(visible=True)).to_have_count(0)
+    return page
 
 
 def test_a_parents_path(tmp_path: Path):
@@ -121,16 +128,17 @@ def test_a_parents_path(tmp_path: Path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [c for c in lab_command(course, port) if not c.startswith("--LabApp.")]
+    # The test shuts kernels down through the REST API between visits (no browser cookie).
+    cmd.append("--ServerApp.disable_check_xsrf=True")
     with (
         sync_playwright() as p,
         server(cmd, url=f"{base}/api/status", env=env, cwd=course, log=tmp_path / "lab.log"),
     ):
         browser = launch(p)
-        page = browser.new_context(viewport={"width": 1366, "height": 1000}).new_page()
-        page.set_default_timeout(90_000)
+        context = browser.new_context(viewport={"width": 1366, "height": 1000})
 
         # 1. The module opens with no code in sight and asks who you are.
-        _open_and_start(page, base, NOTEBOOK)
+        page = _visit(context, base, NOTEBOOK)
         box = page.get_by_role("textbox", name="Your trainee ID").first
         expect(box).to_be_visible()
         for code in ("open_module", "module.exercise", "module.finish"):
@@ -169,8 +177,7 @@ def test_a_parents_path(tmp_path: Path):
         screenshot(page, "walk-4-draft-saved.png")
 
         # 3. Close the module and open it again: signed in, progress and draft back.
-        _close_tab(page)
-        _open_and_start(page, base, NOTEBOOK)
+        page = _visit(context, base, NOTEBOOK)
         expect(page.get_by_text(f"Signed in as {NAME} ({TRAINEE})").first).to_be_visible()
         card = (
             page.locator(".widget-vbox")
@@ -217,8 +224,7 @@ def test_a_parents_path(tmp_path: Path):
         screenshot(page, "walk-6-hours-recorded.png")
 
         # 5. My training shows it, with the same sign-in.
-        _close_tab(page)
-        _open_and_start(page, base, MY_TRAINING)
+        page = _visit(context, base, MY_TRAINING)
         try:
             expect(page.get_by_text(f"My training: {NAME}")).to_be_visible(timeout=60_000)
         finally:
