@@ -305,6 +305,7 @@ def running_hub(
     trainees: list[str],
     trainers: list[str],
     timeout: float = 120,
+    trainee_modules: Path | None = None,
 ) -> Iterator[Hub]:
     """Start JupyterHub for ``course`` and ``db`` with these accounts; stop it after.
 
@@ -329,6 +330,7 @@ def running_hub(
         progress_url=f"http://127.0.0.1:{port}/services/ppskit-progress/",
         progress_port=free_port(),
         dashboard_port=free_port(),
+        trainee_modules=trainee_modules,
     )
     test_only = f"""
 # --- added by tests/conftest_hub.py: what only a test needs ---

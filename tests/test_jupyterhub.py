@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -59,7 +60,22 @@ def site():  # noqa: ANN201
         link_account(T1, "T1", by="test trainer", db=db)
         ledger.chmod(0o600)
         course.chmod(0o700)
-        with running_hub(work, course=course, db=db, trainees=[T1, T2], trainers=[TRAINER]) as hub:
+        # The module notebooks hold no answers: every account may read this copy, which
+        # each trainee's server start copies into their own home.
+        modules = work / "trainee-modules"
+        shutil.copytree(REPO / "modules", modules)
+        for folder, _dirs, files in os.walk(modules):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+        with running_hub(
+            work,
+            course=course,
+            db=db,
+            trainees=[T1, T2],
+            trainers=[TRAINER],
+            trainee_modules=modules,
+        ) as hub:
             hub.start_servers(T1, T2)
             yield SimpleNamespace(hub=hub, db=db, ledger=ledger, course=course, work=work)
     finally:
@@ -611,3 +627,146 @@ def test_services_listen_where_the_hubs_proxy_finds_them(monkeypatch) -> None:  
     assert listen_address() == ("0.0.0.0", 10112)
     monkeypatch.delenv("JUPYTERHUB_SERVICE_URL")
     assert listen_address(default=10112) == ("127.0.0.1", 10112)
+
+
+@pytest.mark.hub
+@pytest.mark.slow
+@needs_progress_ledger
+def test_a_parent_walks_a_module_on_the_hub(site) -> None:  # noqa: ANN001
+    """The parent's path on the hub, in Chromium: the hub's sign-in is the only sign-in;
+    the module shows no code; an exercise is finished and a story draft saved; the
+    server is stopped and started again (nothing left in memory) and the progress and
+    the draft come back; the hours are recorded under the trainee's own id; "My
+    training" shows them. Screenshots: artifacts/screenshots/hub-walk-*.png."""
+    import re
+
+    from conftest_browser import chromium_missing_reason, launch, screenshot
+
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect, sync_playwright
+
+    from ppskit.exercises import load_content
+    from ppskit.ledger.progress import exercise_finished, trainee_card
+
+    module_id, notebook = (
+        "telling-your-story",
+        "modules/10-telling-your-story/10-telling-your-story.ipynb",
+    )
+    trainee = TRAINEE_IDS[T1]
+    name = trainee_card(trainee, db=site.db)["name"]
+    content = load_content(module_id)
+    choice = next(e for e in content.exercises if e.kind == "choice" and not e.multiple)
+    right = next(o for o in choice.options if o.correct)
+    story = next(e for e in content.exercises if e.kind == "story")
+    # Earlier sessions finished the rest of the module (written as the office would).
+    for ex in content.exercises:
+        if ex.id not in (choice.id, story.id):
+            exercise_finished(trainee, module_id, ex.id, None, db=site.db)
+    draft = "The night we waited in the emergency room, I felt alone."
+
+    def snippet(text: str) -> str:
+        return " ".join(re.sub(r"[*_`\"“”]", "", text).split()[:6])
+
+    def open_notebook(page, path: str) -> None:  # noqa: ANN001
+        page.goto(f"{site.hub.url}/user/{T1}/lab/tree/{path}?reset")
+        page.wait_for_selector(".jp-Notebook")
+        expect(page.get_by_role("button", name=re.compile(r"Python 3.*Idle"))).to_be_visible()
+        start = page.locator('[data-jp-item-name="ppskit-start"]').filter(visible=True).first
+        expect(start).to_have_text("Start")
+        start.click()
+        dialog = page.get_by_role("dialog").filter(has_text="Select Kernel")
+        try:
+            dialog.wait_for(state="visible", timeout=3000)
+            dialog.get_by_role("button", name=re.compile(r"^Select")).click()
+        except PlaywrightTimeout:
+            pass
+
+    def card_of(page, title: str):  # noqa: ANN001, ANN202
+        return page.locator(".widget-vbox").filter(has=page.locator("h3", has_text=title)).last
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport={"width": 1366, "height": 1000})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            page.goto(f"{site.hub.url}/hub/login?next=/user/{T1}/lab/tree/{notebook}")
+            page.fill("#username_input", T1)
+            page.fill("#password_input", "any password: the test hub's dummy authenticator")
+            screenshot(page, "hub-walk-1-hub-sign-in.png")
+            with page.expect_navigation():
+                page.click("#login_submit")
+            open_notebook(page, notebook)
+            # The hub account is the trainee: nothing to type, nothing to change.
+            expect(page.get_by_text(f"Signed in as {name} ({trainee})").first).to_be_visible()
+            assert page.get_by_role("button", name="Change").filter(visible=True).count() == 0
+            for code in ("open_module", "module.exercise", "module.finish"):
+                assert page.get_by_text(code).filter(visible=True).count() == 0, code
+            expect(page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader")).to_have_count(0)
+            screenshot(page, "hub-walk-2-module-signed-in.png")
+
+            card = card_of(page, choice.title)
+            card.scroll_into_view_if_needed()
+            row = card.locator(".widget-hbox").filter(has_text=snippet(right.text)).last
+            row.locator("input[type=checkbox]").check()
+            card.get_by_role("button", name="Check my answer").click()
+            expect(card.get_by_text("That's right.")).to_be_visible()
+            builder = card_of(page, story.title)
+            builder.scroll_into_view_if_needed()
+            builder.locator("textarea").first.fill(draft)
+            builder.get_by_role("button", name="Save my draft").click()
+            expect(builder.get_by_text("Only you can read it").first).to_be_visible()
+            screenshot(page, "hub-walk-3-exercise-and-draft.png")
+
+            # Close everything: the trainee's server stops and starts again.
+            page.close()
+            site.hub.stop_server(T1)
+            site.hub.start_servers(T1)
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            open_notebook(page, notebook)
+            expect(page.get_by_text(f"Signed in as {name} ({trainee})").first).to_be_visible()
+            card = card_of(page, choice.title)
+            card.scroll_into_view_if_needed()
+            expect(card.get_by_text("You finished this exercise earlier")).to_be_visible()
+            builder = card_of(page, story.title)
+            expect(builder.locator("textarea").first).to_have_value(draft)
+            screenshot(page, "hub-walk-4-reopened.png")
+
+            areas = builder.locator("textarea")
+            for i in range(1, areas.count()):
+                areas.nth(i).fill("We found a parent group, and it helped. You are not alone.")
+            selects = builder.locator("select")
+            for i in range(selects.count()):
+                selects.nth(i).select_option(index=1)
+            for check in story.boundary_checks:
+                q = builder.locator(".widget-hbox").filter(has_text=snippet(check.question)).last
+                q.get_by_role("button", name=check.safe_answer, exact=True).click()
+            builder.get_by_role("button", name="My story is ready").click()
+            expect(builder.get_by_text("Your story is ready").first).to_be_visible()
+            finish = (
+                page.locator(".widget-vbox")
+                .filter(has=page.get_by_role("button", name="Record my hours"))
+                .last
+            )
+            finish.scroll_into_view_if_needed()
+            finish.get_by_role("button", name="Record my hours").click()
+            expect(finish.get_by_text(f"of this module for {trainee}")).to_be_visible()
+            screenshot(page, "hub-walk-5-hours-recorded.png")
+
+            open_notebook(page, "modules/00-my-training.ipynb")
+            expect(page.get_by_text(f"My training: {name}")).to_be_visible()
+            row = page.locator("tr", has_text="Telling your story").first
+            expect(row).to_contain_text("recorded, waiting for your trainer")
+            screenshot(page, "hub-walk-6-my-training.png")
+        finally:
+            browser.close()
+    hours = [
+        r
+        for r in _ledger_rows(site.db, "hours_entries")
+        if r["source"] == "module" and r["note"] == f"module:{module_id}"
+    ]
+    assert [r["trainee_id"] for r in hours] == [trainee]

@@ -181,10 +181,33 @@ def curriculum_hours(root: Path | None = None) -> CurriculumHours:
     return CurriculumHours(measured, sessions)
 
 
+def domain_hours(measured: CurriculumHours) -> dict[str, float]:
+    """Core hours per domain the curriculum gives: its modules' self-study plus its
+    facilitated sessions (the framework's ``planned_hours``)."""
+    out: dict[str, float] = {}
+    topic = {m.id: m.topic for m in load_framework().modules}
+    for m in measured.modules:
+        if m.category == "core":
+            out[topic[m.module_id]] = out.get(topic[m.module_id], 0.0) + m.credited_hours
+    for category, domain, hours in measured.sessions.values():
+        if category == "core":
+            out[domain] = out.get(domain, 0.0) + hours
+    return {d: round(h, 2) for d, h in out.items()}
+
+
 def drift(root: Path | None = None) -> list[str]:
-    """Modules whose stored hours differ from the rule's, as plain sentences."""
+    """Modules (and domains) whose stored hours differ from the rule's, as plain
+    sentences."""
     out = []
-    for m in curriculum_hours(root).modules:
+    measured = curriculum_hours(root)
+    for d in load_framework().domains:
+        want = domain_hours(measured).get(d.id, 0.0)
+        if abs(d.planned_hours - want) > 1e-9:
+            out.append(
+                f"domain {d.id}: planned_hours is {d.planned_hours:g} h, its modules and "
+                f"session give {want:g} h"
+            )
+    for m in measured.modules:
         stored = load_framework().module(m.module_id).hours
         if abs(stored - m.credited_hours) > 1e-9:
             out.append(
@@ -228,6 +251,15 @@ def write_hours(root: Path | None = None) -> list[str]:
         first["source"] = src.splitlines(keepends=True)
         if json.dumps(nb) != before:
             path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    for domain, hours in domain_hours(curriculum_hours(root)).items():
+        line = re.compile(
+            r"(  - id: " + re.escape(domain) + r"\n(?:    [^\n]*\n)*?    planned_hours: )([\d.]+)"
+        )
+        found = line.search(text)
+        new = _fmt(hours)
+        if found and found.group(2) != new:
+            text = text[: found.start(2)] + new + text[found.end(2) :]
+            changed.append(f"domain {domain}: {found.group(2)} -> {new} h")
     framework_file.write_text(text, encoding="utf-8")
     load_framework.cache_clear()
     return changed

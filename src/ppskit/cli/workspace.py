@@ -22,12 +22,15 @@ def install(
     home: Path = typer.Option(
         None, "--home", help="Home folder to set up (default: yours); /etc/skel for new accounts."
     ),
+    modules: Path = typer.Option(
+        None, "--modules", help="A folder of module notebooks to copy into the home's modules/."
+    ),
 ) -> None:
     """Write the trainee workspace: no news pop-ups, a Start button, an Exams menu,
     nbgrader's instructor tools off, and friendly module cells."""
     from ppskit.workspace import install as do_install
 
-    written = do_install(home)
+    written = do_install(home, modules=modules)
     typer.echo(f"Trainee workspace written ({len(written)} files):")
     for path in written:
         typer.echo(f"  {path}")

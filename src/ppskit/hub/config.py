@@ -65,13 +65,16 @@ def config_text(
     dashboard_port: int = DASHBOARD_PORT,
     trainees: list[str] | None = None,
     trainers: list[str] | None = None,
+    trainee_modules: Path | str | None = None,
 ) -> str:
     """The text of ``jupyterhub_config.py`` (``ValueError`` in words for bad input).
 
     ``python`` runs the services (default: this interpreter, which has ppskit);
     ``progress_url`` is where trainees' kernels reach the progress service (default: the
     service's own address on this machine, right for LocalProcessSpawner; on Kubernetes
-    the proxy's, see docs/jupyterhub.md).
+    the proxy's, see docs/jupyterhub.md). ``trainee_modules``: a folder of the module
+    notebooks every account can read (default: the course's ``modules/``), copied into
+    each trainee's home when their server starts.
     """
     course = Path(course).resolve()
     if not (course / "nbgrader_config.py").is_file():
@@ -96,6 +99,7 @@ def config_text(
     progress_url = progress_url or f"{progress_service_url}/services/{PROGRESS_SERVICE}/"
     values = {
         "COURSE": str(course),
+        "TRAINEE_MODULES": str(Path(trainee_modules) if trainee_modules else course / "modules"),
         "LEDGER": db,
         "PYTHON": python,
         "PROGRESS_URL": progress_url,
@@ -114,6 +118,8 @@ This file holds the ledger's URL: keep it readable by the hub's account only.
 See docs/jupyterhub.md.
 """
 
+from functools import partial
+
 from ppskit.hub.config import prepare_spawner
 
 c = get_config()  # noqa: F821 - JupyterHub provides it
@@ -131,7 +137,7 @@ c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {{"PPSKIT_PROGRESS_URL": PROGRESS_URL}}
 c.Spawner.server_token_scopes = {_py(list(SERVER_TOKEN_SCOPES))}
-c.Spawner.pre_spawn_hook = prepare_spawner
+c.Spawner.pre_spawn_hook = partial(prepare_spawner, modules=TRAINEE_MODULES)
 
 c.JupyterHub.load_groups = {{
     {_py(TRAINEES_GROUP)}: {{"users": {_py(trainees)}}},
@@ -183,14 +189,14 @@ def write_config(out: Path, **options) -> Path:
     return out
 
 
-def prepare_spawner(spawner) -> None:  # noqa: ANN001
+def prepare_spawner(spawner, modules: str | None = None) -> None:  # noqa: ANN001
     """``pre_spawn_hook``: tell a trainer's server from a trainee's, and keep the ledger
     out of trainees' servers.
 
     ``$PPSKIT_HUB_ROLE`` is ``trainer`` for members of the ``trainers`` group and
     ``trainee`` for everyone else. A trainee's server never gets ``PPSKIT_DB``, whatever
-    else the site configured. When this ppskit has the trainee workspace
-    (``ppskit.workspace``, JupyterLab settings for trainees), it is applied to trainees.
+    else the site configured. Trainees get the trainee workspace (``ppskit workspace
+    install``, run as them) and their own copy of the module notebooks in ``modules``.
     """
     groups = {group.name for group in getattr(spawner.user, "groups", [])}
     role = "trainer" if TRAINERS_GROUP in groups else "trainee"
@@ -199,7 +205,7 @@ def prepare_spawner(spawner) -> None:  # noqa: ANN001
         spawner.environment.pop("PPSKIT_DB", None)
         workspace = _workspace_hook()
         if workspace is not None:
-            workspace(spawner)
+            workspace(spawner, modules=modules)
 
 
 def _workspace_hook():  # noqa: ANN202

@@ -67,11 +67,29 @@ def _merge_json(src: Path, dest: Path) -> None:
     dest.write_text(json.dumps(merge(theirs, ours), indent=2) + "\n", encoding="utf-8")
 
 
-def install(home: Path | str | None = None) -> list[Path]:
-    """Write the trainee workspace into ``home`` (default: this account's home); returns
+def copy_modules(source: Path | str, home: Path) -> list[Path]:
+    """Give the trainee their own copy of the module notebooks (``home/modules``): the
+    files they do not have yet; a notebook already there is theirs and is kept."""
+    source = Path(source)
+    copied = []
+    for path in sorted(source.rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        dest = home / "modules" / path.relative_to(source)
+        if dest.exists():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+        copied.append(dest)
+    return copied
+
+
+def install(home: Path | str | None = None, *, modules: Path | str | None = None) -> list[Path]:
+    """Write the trainee workspace into ``home`` (default: this account's home), and with
+    ``modules`` (a folder of module notebooks) the trainee's own copy of them; returns
     the files written. Safe to run again; the person's other settings are kept."""
     home = Path(home) if home is not None else Path.home()
-    written = []
+    written = copy_modules(modules, home) if modules is not None else []
     for name, rel in TARGETS.items():
         dest = home / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -82,3 +100,38 @@ def install(home: Path | str | None = None) -> list[Path]:
             _merge_json(src, dest)
         written.append(dest)
     return written
+
+
+def prepare_trainee_spawner(spawner, modules: Path | str | None = None) -> None:  # noqa: ANN001
+    """JupyterHub ``pre_spawn_hook`` part (called by :func:`ppskit.hub.config.prepare_spawner`
+    for trainees): write the workspace, and their copy of ``modules``, into the trainee's
+    home **as the trainee** (the hub runs as root; writing into a home folder the trainee
+    controls is done with their own rights, never root's). Failures are logged, never
+    stop the server from starting."""
+    import os
+    import pwd
+    import subprocess
+    import sys
+
+    name = spawner.user.name
+    try:
+        account = pwd.getpwnam(name)
+    except KeyError:
+        spawner.log.warning("ppskit workspace: no Unix account %s; not written", name)
+        return
+    python = spawner.cmd[0] if getattr(spawner, "cmd", None) else sys.executable
+    cmd = [python, "-m", "ppskit", "workspace", "install"]
+    if modules is not None:
+        cmd += ["--modules", str(modules)]
+    if os.geteuid() == 0 and account.pw_uid != 0:
+        cmd = ["runuser", "-u", name, "--", *cmd]
+    env = {
+        "HOME": account.pw_dir,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+        **{k: str(v) for k, v in spawner.environment.items() if k == "LD_LIBRARY_PATH"},
+    }
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        spawner.log.warning("ppskit workspace for %s not written: %s", name, done.stderr[-500:])
