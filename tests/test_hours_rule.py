@@ -81,3 +81,12 @@ def test_every_notebook_shows_its_rule_hours():
 
         nb = json.loads(notebook_path(m.id).read_text(encoding="utf-8"))
         assert nb["metadata"]["ppskit"]["hours"] == m.hours
+
+
+def test_the_handbook_says_how_hours_are_counted():
+    from ppskit.handbook import handbook_html
+    from ppskit.policies import load_policy
+
+    html = handbook_html(load_policy("calmhsa-pss-pc"))
+    assert "How training hours are counted" in html
+    assert "150 words a minute" in html and "never credits hours" in html

@@ -129,8 +129,9 @@ def _ledger_rows(db: str, table: str) -> list[dict]:
 def test_each_trainee_records_under_their_own_id(site) -> None:  # noqa: ANN001
     seen = {account: site.hub.run(account, FINISH_AND_RECORD).json() for account in (T1, T2)}
     for account, said in seen.items():
-        # The hub user is the identity; the kernel talks to the service, not the ledger.
-        assert said["trainee"] == account
+        # The hub user is the identity, as its linked tracker id; the kernel talks to
+        # the service, not the ledger.
+        assert said["trainee"] == TRAINEE_IDS[account]
         assert said["backend"] == "RemoteBackend"
         assert not said["has_db_url"]
         assert "Recorded" in said["message"], said["message"]

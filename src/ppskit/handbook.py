@@ -160,6 +160,28 @@ def _samples() -> str:
     return "<ol>" + "".join(out) + "</ol>"
 
 
+def _hours_counted() -> str:
+    """The hours rule and what the kit's curriculum gives under it, from hours-rule.yaml
+    and the measured content (the same sentences ``ppskit modules list`` prints)."""
+    from ppskit.hours_rule import hours_totals, load_rule
+
+    rule = load_rule()
+    lines = hours_totals()
+    idle = rule.active_time.idle_minutes
+    body = [
+        f"<p>{escape(rule.description)}{_src(rule.reading.words_per_minute.reference, True)}</p>",
+        f"<p>{escape(lines[0])}</p>",
+        _list([escape(x) for x in lines[1:]]),
+        "<p>A trainer records each facilitated session (its hours and, for a core domain, "
+        "the observed skill check scored on the guide's rubric) in the ledger. The "
+        "notebook also records the active time a trainee spent in each module (a minute "
+        f"counts when there was activity within {_n(idle.value)} minutes); the trainer "
+        "sees it when verifying the module's hours. It is evidence beside the hours and "
+        f"never credits hours.{_src(idle.reference, idle.unverified)}</p>",
+    ]
+    return "".join(body)
+
+
 def handbook_html(policy: Policy, *, on: date | None = None) -> str:
     """The handbook of ``policy`` as one HTML page (values in force on ``on``)."""
     on = on or date.today()
@@ -180,6 +202,7 @@ def handbook_html(policy: Policy, *, on: date | None = None) -> str:
         )
     )
     s.append(("Training", _list([_rule(r, on) for r in req.training]) + _text(p, "training", "")))
+    s.append(("How training hours are counted", _hours_counted()))
     s.append(
         (
             "Application process",
