@@ -108,16 +108,20 @@ def prepare_trainee_spawner(spawner, modules: Path | str | None = None) -> None:
     home **as the trainee** (the hub runs as root; writing into a home folder the trainee
     controls is done with their own rights, never root's). Failures are logged, never
     stop the server from starting."""
+    import logging
     import os
     import pwd
     import subprocess
     import sys
 
-    name = spawner.user.name
+    log = getattr(spawner, "log", logging.getLogger("ppskit.workspace"))
+    name = getattr(getattr(spawner, "user", None), "name", None)
     try:
-        account = pwd.getpwnam(name)
+        account = pwd.getpwnam(name) if name else None
     except KeyError:
-        spawner.log.warning("ppskit workspace: no Unix account %s; not written", name)
+        account = None
+    if account is None:
+        log.warning("ppskit workspace: no Unix account %s; not written", name)
         return
     python = spawner.cmd[0] if getattr(spawner, "cmd", None) else sys.executable
     cmd = [python, "-m", "ppskit", "workspace", "install"]
@@ -134,4 +138,4 @@ def prepare_trainee_spawner(spawner, modules: Path | str | None = None) -> None:
     }
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        spawner.log.warning("ppskit workspace for %s not written: %s", name, done.stderr[-500:])
+        log.warning("ppskit workspace for %s not written: %s", name, done.stderr[-500:])
