@@ -259,17 +259,19 @@ def _accept_kernel_dialog(page) -> None:  # noqa: ANN001
 
 def open_notebook(page, lab: str, path: str) -> None:  # noqa: ANN001
     """Open a notebook in JupyterLab, Run All Cells, and wait until every cell ran."""
-    page.goto(f"{lab}/lab/tree/{path}")
-    page.wait_for_selector(".jp-Notebook")
-    expect(page.get_by_role("button", name=re.compile(r"Python 3.*Idle"))).to_be_visible()
+    # ?reset: only this notebook, not the ones an earlier page left open in hidden tabs.
+    page.goto(f"{lab}/lab/tree/{path}?reset")
+    page.wait_for_selector(f"{SHOWN} .jp-Notebook")
+    expect(page.get_by_role("button", name=re.compile(r"Python 3.*Idle")).first).to_be_visible()
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     _accept_kernel_dialog(page)
-    # Every code cell shows an execution count once it ran ("[*]" while it runs).
+    # Every code cell of a module shows something once it ran (the sign-in header, an
+    # exercise, a panel); the inputs are hidden, so no input prompt is there to read.
     page.wait_for_function(
         """(shown) => {
-            const prompts = [...document.querySelectorAll(shown + ' .jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            const cells = [...document.querySelectorAll(shown + ' .jp-CodeCell')];
+            return cells.length > 0 && cells.every(c => c.querySelector('.jp-OutputArea-output'));
         }""",
         arg=SHOWN,
     )
