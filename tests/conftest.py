@@ -27,6 +27,26 @@ def _private_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("PPSKIT_HOME", str(tmp_path_factory.mktemp("ppskit-home")))
 
 
+def register_trainee(
+    db: str, trainee_id: str, *, name: str = "Test Parent", profile: str = ""
+) -> None:
+    """Register one trainee (who meets the usual eligibility facts) in the ledger at
+    ``db``, the way the registry import does."""
+    from ppskit.imports import write_trainees
+
+    row = {
+        "trainee_id": trainee_id,
+        "name": name,
+        "birth_date": "1980-05-01",
+        "lived_experience": "yes",
+        "education": "high-school",
+        "id_verified": "yes",
+        "employed_2022_01_01": "no",
+        "profile": profile,
+    }
+    write_trainees([(2, row)], by="test", source="test", db=db)
+
+
 def _pg_admin_url() -> str | None:
     url = os.environ.get(PG_ENV)
     if not url:

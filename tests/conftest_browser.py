@@ -140,3 +140,33 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     path = SCREENSHOTS / name
     page.screenshot(path=str(path))
     return path
+
+
+def start_notebook(page, url: str) -> None:  # noqa: ANN001
+    """Open the notebook at ``url`` (add ``?reset`` for it alone) as a trainee does in
+    the trainee workspace: wait for its kernel, then press the toolbar's Start button
+    (never Shift+Enter), taking the notebook's own kernel if JupyterLab asks."""
+    import re
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    expect(page.get_by_role("button", name=re.compile(r"Python 3.*Idle")).first).to_be_visible()
+    start = page.locator('[data-jp-item-name="ppskit-start"]').filter(visible=True).first
+    expect(start).to_have_text("Start")
+    start.click()
+    dialog = page.get_by_role("dialog").filter(has_text="Select Kernel")
+    try:
+        dialog.wait_for(state="visible", timeout=3000)
+        dialog.get_by_role("button", name=re.compile(r"^Select")).click()
+    except PlaywrightTimeout:
+        pass
+
+
+def text_snippet(text: str) -> str:
+    """A plain stretch of an option's words (no quotes or markdown) to find it on screen."""
+    import re
+
+    return " ".join(re.sub(r"[*_`\"“”]", "", text).split()[:6])

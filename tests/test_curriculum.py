@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import register_trainee
 from typer.testing import CliRunner
 
 from ppskit import curriculum
@@ -78,19 +79,7 @@ def bank_strings(key: str) -> list[str]:
 
 def register(db: str, trainee_id: str) -> None:
     """Register one trainee in the ledger at ``db``."""
-    from ppskit.imports import write_trainees
-
-    row = {
-        "trainee_id": trainee_id,
-        "name": "Test Parent",
-        "birth_date": "1980-05-01",
-        "lived_experience": "yes",
-        "education": "high-school",
-        "id_verified": "yes",
-        "employed_2022_01_01": "no",
-        "profile": "",
-    }
-    write_trainees([(2, row)], by="test", source="test", db=db)
+    register_trainee(db, trainee_id)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import register_trainee
 from pydantic import ValidationError
 
 from ppskit.exercises import available, load_content, open_module
@@ -569,19 +570,8 @@ def test_ledger_refusal_reasons_read_as_sentences():
 
 
 def register(db: str, trainee_id: str) -> None:
-    from ppskit.imports import write_trainees
-
-    row = {
-        "trainee_id": trainee_id,
-        "name": "Test Parent",
-        "birth_date": "1980-05-01",
-        "lived_experience": "yes",
-        "education": "high-school",
-        "id_verified": "yes",
-        "employed_2022_01_01": "no",
-        "profile": "",
-    }
-    write_trainees([(2, row)], by="test", source="test", db=db)
+    """Register one trainee in the ledger at ``db``."""
+    register_trainee(db, trainee_id)
 
 
 def test_headless_run_without_trainee_writes_nothing(isolated):

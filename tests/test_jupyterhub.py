@@ -639,14 +639,18 @@ def test_a_parent_walks_a_module_on_the_hub(site) -> None:  # noqa: ANN001
     server is stopped and started again (nothing left in memory) and the progress and
     the draft come back; the hours are recorded under the trainee's own id; "My
     training" shows them. Screenshots: artifacts/screenshots/hub-walk-*.png."""
-    import re
 
-    from conftest_browser import chromium_missing_reason, launch, screenshot
+    from conftest_browser import (
+        chromium_missing_reason,
+        launch,
+        screenshot,
+        start_notebook,
+        text_snippet,
+    )
 
     reason = chromium_missing_reason()
     if reason:
         pytest.skip(reason)
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     from ppskit.exercises import load_content
@@ -668,22 +672,8 @@ def test_a_parent_walks_a_module_on_the_hub(site) -> None:  # noqa: ANN001
             exercise_finished(trainee, module_id, ex.id, None, db=site.db)
     draft = "The night we waited in the emergency room, I felt alone."
 
-    def snippet(text: str) -> str:
-        return " ".join(re.sub(r"[*_`\"“”]", "", text).split()[:6])
-
     def open_notebook(page, path: str) -> None:  # noqa: ANN001
-        page.goto(f"{site.hub.url}/user/{T1}/lab/tree/{path}?reset")
-        page.wait_for_selector(".jp-Notebook")
-        expect(page.get_by_role("button", name=re.compile(r"Python 3.*Idle"))).to_be_visible()
-        start = page.locator('[data-jp-item-name="ppskit-start"]').filter(visible=True).first
-        expect(start).to_have_text("Start")
-        start.click()
-        dialog = page.get_by_role("dialog").filter(has_text="Select Kernel")
-        try:
-            dialog.wait_for(state="visible", timeout=3000)
-            dialog.get_by_role("button", name=re.compile(r"^Select")).click()
-        except PlaywrightTimeout:
-            pass
+        start_notebook(page, f"{site.hub.url}/user/{T1}/lab/tree/{path}?reset")
 
     def card_of(page, title: str):  # noqa: ANN001, ANN202
         return page.locator(".widget-vbox").filter(has=page.locator("h3", has_text=title)).last
@@ -711,7 +701,7 @@ def test_a_parent_walks_a_module_on_the_hub(site) -> None:  # noqa: ANN001
 
             card = card_of(page, choice.title)
             card.scroll_into_view_if_needed()
-            row = card.locator(".widget-hbox").filter(has_text=snippet(right.text)).last
+            row = card.locator(".widget-hbox").filter(has_text=text_snippet(right.text)).last
             row.locator("input[type=checkbox]").check()
             card.get_by_role("button", name="Check my answer").click()
             expect(card.get_by_text("That's right.")).to_be_visible()
@@ -744,7 +734,11 @@ def test_a_parent_walks_a_module_on_the_hub(site) -> None:  # noqa: ANN001
             for i in range(selects.count()):
                 selects.nth(i).select_option(index=1)
             for check in story.boundary_checks:
-                q = builder.locator(".widget-hbox").filter(has_text=snippet(check.question)).last
+                q = (
+                    builder.locator(".widget-hbox")
+                    .filter(has_text=text_snippet(check.question))
+                    .last
+                )
                 q.get_by_role("button", name=check.safe_answer, exact=True).click()
             builder.get_by_role("button", name="My story is ready").click()
             expect(builder.get_by_text("Your story is ready").first).to_be_visible()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from conftest import register_trainee
 
 from ppskit.exercises import identity
 from ppskit.exercises.training_view import MyTrainingView
@@ -20,19 +21,7 @@ def ledger(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PPSKIT_JOURNAL_DIR", str(tmp_path / "journal"))
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
-    from ppskit.imports import write_trainees
-
-    row = {
-        "trainee_id": "t-300",
-        "name": "Rosa Medina",
-        "birth_date": "1981-03-02",
-        "lived_experience": "yes",
-        "education": "high-school",
-        "id_verified": "yes",
-        "employed_2022_01_01": "no",
-        "profile": "",
-    }
-    write_trainees([(2, row)], by="test", source="test", db=db)
+    register_trainee(db, "t-300", name="Rosa Medina")
     return db
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import register_trainee
 from sqlalchemy import select
 
 from ppskit import curriculum
@@ -32,20 +33,8 @@ MISSISSIPPI = "ms-dmh-cpss-pc"
 
 
 def register(db: str, trainee_id: str, profile: str) -> None:
-    """Register one trainee with ``profile`` (who meets every eligibility fact but the code)."""
-    from ppskit.imports import write_trainees
-
-    row = {
-        "trainee_id": trainee_id,
-        "name": "Test Parent",
-        "birth_date": "1980-05-01",
-        "lived_experience": "yes",
-        "education": "high-school",
-        "id_verified": "yes",
-        "employed_2022_01_01": "no",
-        "profile": profile,
-    }
-    write_trainees([(2, row)], by="test", source="test", db=db)
+    """Register one trainee with ``profile``."""
+    register_trainee(db, trainee_id, profile=profile)
 
 
 def fact_rows(db: str, trainee_id: str) -> list:

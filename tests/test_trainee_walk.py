@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import register_trainee
 from conftest_browser import (
     chromium_missing_reason,
     course_copy,
@@ -20,6 +20,8 @@ from conftest_browser import (
     launch,
     screenshot,
     server,
+    start_notebook,
+    text_snippet,
 )
 
 pytestmark = pytest.mark.browser
@@ -28,7 +30,6 @@ _REASON = chromium_missing_reason()
 if _REASON:
     pytest.skip(_REASON, allow_module_level=True)
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from ppskit.exercises import load_content  # noqa: E402
@@ -44,29 +45,9 @@ TRAINEE, NAME = "T-0107", "Maria Lopez"
 DRAFT = "The night we waited in the emergency room, I felt alone."
 
 
-def _register(db: str) -> None:
-    from ppskit.imports import write_trainees
-
-    row = {
-        "trainee_id": TRAINEE,
-        "name": NAME,
-        "birth_date": "1979-09-14",
-        "lived_experience": "yes",
-        "education": "high-school",
-        "id_verified": "yes",
-        "employed_2022_01_01": "no",
-        "profile": "",
-    }
-    write_trainees([(2, row)], by="test", source="test", db=db)
-
-
 def _choice(content):  # noqa: ANN001, ANN202
     ex = next(e for e in content.exercises if e.kind == "choice" and not e.multiple)
     return ex, next(o for o in ex.options if o.correct)
-
-
-def _snippet(text: str) -> str:
-    return " ".join(re.sub(r"[*_`\"“”]", "", text).split()[:6])
 
 
 def _shut_down_kernels(base: str) -> None:
@@ -87,19 +68,7 @@ def _visit(context, base: str, path: str):  # noqa: ANN001, ANN202
     _shut_down_kernels(base)
     page = context.new_page()
     page.set_default_timeout(90_000)
-    page.goto(f"{base}/lab/tree/{path}?reset")
-    page.wait_for_selector(".jp-Notebook")
-    expect(page.get_by_role("button", name=re.compile(r"Python 3.*Idle"))).to_be_visible()
-    # The workspace's Start button: no menu, no Shift+Enter.
-    start = page.locator('[data-jp-item-name="ppskit-start"]').filter(visible=True).first
-    expect(start).to_have_text("Start")
-    start.click()
-    dialog = page.get_by_role("dialog").filter(has_text="Select Kernel")
-    try:
-        dialog.wait_for(state="visible", timeout=3000)
-        dialog.get_by_role("button", name=re.compile(r"^Select")).click()
-    except PlaywrightTimeout:
-        pass
+    start_notebook(page, f"{base}/lab/tree/{path}?reset")
     return page
 
 
@@ -108,7 +77,7 @@ def test_a_parents_path(tmp_path: Path):
     choice, right = _choice(content)
     course = course_copy(tmp_path / "course")
     db = f"sqlite:///{course / 'gradebook' / 'ledger.db'}"
-    _register(db)
+    register_trainee(db, TRAINEE, name=NAME)
     # Earlier sessions finished the other exercises, except the story and this choice.
     from ppskit.ledger.progress import exercise_finished
 
@@ -162,7 +131,7 @@ def test_a_parents_path(tmp_path: Path):
             .last
         )
         card.scroll_into_view_if_needed()
-        row = card.locator(".widget-hbox").filter(has_text=_snippet(right.text)).last
+        row = card.locator(".widget-hbox").filter(has_text=text_snippet(right.text)).last
         row.locator("input[type=checkbox]").check()
         card.get_by_role("button", name="Check my answer").click()
         expect(card.get_by_text("That's right.")).to_be_visible()
@@ -189,7 +158,7 @@ def test_a_parents_path(tmp_path: Path):
         expect(card.get_by_text("You finished this exercise earlier")).to_be_visible()
         expect(
             card.locator(".widget-hbox")
-            .filter(has_text=_snippet(right.text))
+            .filter(has_text=text_snippet(right.text))
             .last.locator("input[type=checkbox]")
         ).to_be_checked()
         builder = (
@@ -208,7 +177,7 @@ def test_a_parents_path(tmp_path: Path):
             options = selects.nth(i).locator("option")
             selects.nth(i).select_option(index=1 if options.count() > 1 else 0)
         for check in story.boundary_checks:
-            q = builder.locator(".widget-hbox").filter(has_text=_snippet(check.question)).last
+            q = builder.locator(".widget-hbox").filter(has_text=text_snippet(check.question)).last
             q.get_by_role("button", name=check.safe_answer, exact=True).click()
         builder.get_by_role("button", name="My story is ready").click()
         expect(builder.get_by_text("Your story is ready").first).to_be_visible()

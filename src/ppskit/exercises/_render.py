@@ -157,3 +157,19 @@ def key_guard():  # noqa: ANN201
     import ipywidgets as w
 
     return _key_guard_class(layout=w.Layout(display="none"))
+
+
+class Displayed:
+    """A view a notebook shows as its widget (``self.widget``), and a plain viewer or a
+    headless run as :meth:`plain_text`."""
+
+    def plain_text(self) -> str:  # pragma: no cover - every view defines it
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.plain_text()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = self.widget._repr_mimebundle_() or {}
+        data["text/plain"] = self.plain_text()
+        return data

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ppskit.exercises._render import esc
+from ppskit.exercises._render import Displayed, esc
 from ppskit.policies import (
     DEFAULT_PROFILE,
     EducationAccepted,
@@ -205,7 +205,7 @@ def requirement_groups(policy: Policy, on: date | None = None) -> list[Group]:
     return groups
 
 
-class RequirementsView:
+class RequirementsView(Displayed):
     """The requirements panel: plain text and a widget, for one trainee (or none)."""
 
     def __init__(self, module) -> None:  # noqa: ANN001  (a Module; no import cycle)
@@ -296,8 +296,3 @@ class RequirementsView:
         self._panel.value = self.html()
         self._who.children = []
         self._message.value = ""
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        data = self.widget._repr_mimebundle_() or {}
-        data["text/plain"] = self.plain_text()
-        return data

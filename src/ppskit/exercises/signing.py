@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from ppskit.exercises._render import esc, md_html
+from ppskit.exercises._render import Displayed, esc, md_html
 from ppskit.exercises.widgets import _CARD, _FULL
 from ppskit.ledger.ethics_signature import load_code
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 AGREE = "I understand and agree"
 
 
-class SigningView:
+class SigningView(Displayed):
     """The code's principles, a checkbox each, a typed name and a Sign button."""
 
     def __init__(self, module: Module):
@@ -150,11 +150,3 @@ class SigningView:
             "    (Open this notebook in JupyterLab to tick each box, type your name and sign.)"
         )
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.plain_text()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        data = self.widget._repr_mimebundle_() or {}
-        data["text/plain"] = self.plain_text()
-        return data

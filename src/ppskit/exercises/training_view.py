@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ppskit.exercises import identity
-from ppskit.exercises._render import esc
+from ppskit.exercises._render import Displayed, esc
 from ppskit.exercises.backend import default_backend
 from ppskit.exercises.widgets import _CARD, _FULL, SignInBox
 
@@ -135,7 +135,7 @@ def render_html(data: dict) -> str:
     )
 
 
-class MyTrainingView:
+class MyTrainingView(Displayed):
     """The "My training" panel: sign in (once, shared with the modules), then the page."""
 
     def __init__(self, *, trainee: str | None = None, db: str | None = None, backend=None):  # noqa: ANN001
@@ -219,11 +219,3 @@ class MyTrainingView:
             f"My training: {d['name']} ({d['trainee_id']}). {d['stage_plain']}. "
             f"Core hours verified: {d['core']['verified']:g}."
         )
-
-    def __repr__(self) -> str:
-        return self.plain_text()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        data = self.widget._repr_mimebundle_() or {}
-        data["text/plain"] = self.plain_text()
-        return data

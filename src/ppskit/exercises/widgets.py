@@ -23,6 +23,7 @@ from ppskit.exercises._render import (
     CARD_CLASS,
     OPTION_CLASS,
     SR_LABEL_CLASS,
+    Displayed,
     box,
     esc,
     indent,
@@ -113,7 +114,7 @@ class SignInBox:
 TraineePrompt = SignInBox
 
 
-class HeaderView:
+class HeaderView(Displayed):
     """The top of every module: who is signed in (with Change), or the sign-in box;
     how many exercises are done; and the page's invisible active-time clock."""
 
@@ -176,23 +177,14 @@ class HeaderView:
         except ValueError as exc:
             self._say(str(exc))
 
-    @property
-    def plain(self) -> str:
+    def plain_text(self) -> str:
         """The header as plain text."""
         m = self.module
         who = f"Signed in as {m.identity.label()}" if m.identity else "Not signed in"
         return f"{who}. {len(m.done & set(m.exercise_ids))} of {len(m.exercise_ids)} done."
 
-    def __repr__(self) -> str:
-        return self.plain
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        data = self.widget._repr_mimebundle_() or {}
-        data["text/plain"] = self.plain
-        return data
-
-
-class ExerciseView:
+class ExerciseView(Displayed):
     """What every exercise view shares: header, feedback area, done state, plain text."""
 
     kind_label = "Exercise"
@@ -277,14 +269,6 @@ class ExerciseView:
             parts.append(body)
         parts.append("    (Open this notebook in JupyterLab to do this exercise.)")
         return "\n".join(parts)
-
-    def __repr__(self) -> str:
-        return self.plain_text()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        data = self.widget._repr_mimebundle_() or {}
-        data["text/plain"] = self.plain_text()
-        return data
 
 
 class ChoiceView(ExerciseView):
@@ -1000,7 +984,7 @@ VIEWS: dict[str, type[ExerciseView]] = {
 }
 
 
-class FinishView:
+class FinishView(Displayed):
     """The closing panel: which exercises are done (updated as each is finished), who
     the hours go to, and the "Record my hours" button."""
 
@@ -1106,11 +1090,3 @@ class FinishView:
             "    (Open this notebook in JupyterLab and press Record my hours when every "
             "exercise is done.)"
         )
-
-    def __repr__(self) -> str:
-        return self.plain_text()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        data = self.widget._repr_mimebundle_() or {}
-        data["text/plain"] = self.plain_text()
-        return data
