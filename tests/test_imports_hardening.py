@@ -81,7 +81,8 @@ def test_module_hours_count_against_the_ledger_day(ledger, tmp_path):
 
 def test_record_my_hours_refuses_a_module_that_would_pass_24_hours(ledger):
     ledger.trainee("T1")
-    ledger.hours([hours_row(hours="22", topic="advocacy")])
+    # Enough already that the module's own hours would pass 24 on that day.
+    ledger.hours([hours_row(hours="23.75", topic="advocacy")])
     with pytest.raises(ImportRejected) as exc:
         record_module_hours("T1", "culture", on=date(2025, 1, 10), db=ledger.url)
     [problem] = exc.value.errors
@@ -97,7 +98,7 @@ def test_finishing_a_module_in_the_notebook_says_to_record_it_another_day(sqlite
     from ppskit.exercises.module import LedgerProblem
 
     sqlite_ledger.trainee("T1")
-    sqlite_ledger.hours([hours_row(day=date.today().isoformat(), hours="23", topic="advocacy")])
+    sqlite_ledger.hours([hours_row(day=date.today().isoformat(), hours="23.75", topic="advocacy")])
     module = open_module("culture", trainee="T1", db=sqlite_ledger.url)
     with pytest.raises(LedgerProblem, match="another day"):
         module.record_hours()

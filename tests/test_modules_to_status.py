@@ -49,10 +49,28 @@ def test_finished_modules_move_a_trainee_to_exam_ready(tmp_path):
     assert len(entries) == len(core)
     result = runner.invoke(app, ["hours", "verify", *entries, "--by", "Trainer Tess", "--db", db])
     assert result.exit_code == 0, result.output
+    # The modules alone are their reading and exercises (the hours rule): not 40 hours.
+    row = compute_status(trainee="P7", db=db).iloc[0]
+    assert (row["stage"], row["core_hours"], row["missing_domains"]) == (
+        "in-training",
+        f"{planned:g}",
+        "",
+    )
+    # The trainer runs each domain's facilitated session and scores its skill check.
+    from ppskit.sessions import available_guides, load_guide
+
+    sessions = [load_guide(g) for g in available_guides() if load_guide(g).kind == "core"]
+    for k, guide in enumerate(sessions):
+        scores = [f"--score={c.id}=2" for c in guide.skill_check.criteria]
+        day = (date.today() - timedelta(days=40 + k)).isoformat()
+        args = ["sessions", "record", "P7", guide.id, "--date", day, "--facilitator", "Tess"]
+        result = runner.invoke(app, [*args, *scores, "--db", db])
+        assert result.exit_code == 0, result.output
+    total = planned + sum(g.hours for g in sessions)
     row = compute_status(trainee="P7", db=db).iloc[0]
     assert (row["stage"], row["core_hours"], row["missing_domains"]) == (
         "exam-ready",
-        f"{planned:g}",
+        f"{round(total, 2):g}",
         "",
     )
     progress = runner.invoke(app, ["modules", "progress", "P7", "--db", db]).output
