@@ -42,6 +42,14 @@ def append_only(table: str, key: str, dialect: str) -> None:
         )
 
 
+def drop_append_only(table: str, dialect: str) -> None:
+    """Drop the guard :func:`append_only` made (a downgrade, before the table goes).
+    PostgreSQL's triggers go with their table; SQLite's are dropped by name."""
+    if dialect == "sqlite":
+        for name in ("no_update", "no_delete", "no_replace"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
+
+
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """A CHECK constraint's text: ``column`` holds one of ``values``."""
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"

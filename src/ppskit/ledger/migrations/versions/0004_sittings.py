@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 
 revision = "0004"
 down_revision = "0003"
@@ -86,9 +87,7 @@ def downgrade() -> None:
     with op.batch_alter_table("exam_results", recreate="never") as batch:
         batch.drop_column("cut_pct")
     for table in ("accommodations", "sitting_events"):
-        if dialect == "sqlite":
-            for name in ("no_update", "no_delete", "no_replace"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
+        drop_append_only(table, dialect)
     op.drop_index("ix_accommodations_trainee", "accommodations")
     op.drop_table("accommodations")
     op.drop_index("ix_sitting_events_sitting", "sitting_events")

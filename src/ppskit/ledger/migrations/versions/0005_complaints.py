@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 from ppskit.ledger.ddl import one_of as _one_of
 
 revision = "0005"
@@ -87,9 +88,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for table in ("complaint_events", "complaints"):
-        if dialect == "sqlite":
-            for name in ("no_update", "no_delete", "no_replace"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
+        drop_append_only(table, dialect)
     op.drop_index("ix_complaint_events_complaint", "complaint_events")
     op.drop_table("complaint_events")
     op.drop_index("ix_complaints_trainee", "complaints")

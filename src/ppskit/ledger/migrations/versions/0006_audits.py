@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 
 revision = "0006"
 down_revision = "0008"
@@ -113,9 +114,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for table in TABLES:
-        if dialect == "sqlite":
-            for name in ("no_update", "no_delete", "no_replace"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
+        drop_append_only(table, dialect)
     op.drop_index("ix_audit_evidence_entry", "audit_evidence")
     op.drop_index("ix_audits_draw", "audits")
     op.drop_index("uq_audits_renewal", "audits")

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 from ppskit.ledger.ddl import one_of as _one_of
 
 revision = "0007"
@@ -80,9 +81,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for table in ("application_steps", "applications"):
-        if dialect == "sqlite":
-            for name in ("no_update", "no_delete", "no_replace"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
+        drop_append_only(table, dialect)
     op.drop_index("ix_application_steps_application", "application_steps")
     op.drop_table("application_steps")
     op.drop_index("ix_applications_trainee", "applications")

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 from ppskit.ledger.ddl import one_of as _one_of
 
 revision = "0010"
@@ -115,9 +116,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for table in TABLES:
-        if dialect == "sqlite":
-            for name in ("no_update", "no_delete", "no_replace"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
+        drop_append_only(table, dialect)
     op.drop_index("ix_supervision_sessions_trainee", "supervision_sessions")
     op.drop_table("supervision_sessions")
     op.drop_index("ix_supervisor_qualifications_supervisor", "supervisor_qualifications")

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 
 revision = "0011"
 down_revision = "0006"
@@ -60,9 +61,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for table in TABLES:
-        if dialect == "sqlite":
-            for name in ("no_update", "no_delete", "no_replace"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}")
+        drop_append_only(table, dialect)
     op.drop_index("ix_module_time_entry", "module_time")
     op.drop_index("ix_exercise_answers_trainee", "exercise_answers")
     for table in TABLES:

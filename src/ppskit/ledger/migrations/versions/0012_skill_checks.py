@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 
 revision = "0012"
 down_revision = "0011"
@@ -57,9 +58,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for name in ("no_update", "no_delete", "no_replace"):
-            op.execute(f"DROP TRIGGER IF EXISTS skill_checks_{name}")
+    drop_append_only("skill_checks", op.get_bind().dialect.name)
     op.drop_index("ix_skill_checks_trainee", "skill_checks")
     op.drop_table("skill_checks")

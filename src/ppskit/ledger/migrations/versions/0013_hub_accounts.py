@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ppskit.ledger.ddl import append_only as _append_only
+from ppskit.ledger.ddl import drop_append_only
 
 revision = "0013"
 down_revision = "0012"
@@ -42,8 +43,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for name in ("no_update", "no_delete", "no_replace"):
-            op.execute(f"DROP TRIGGER IF EXISTS hub_accounts_{name}")
+    drop_append_only("hub_accounts", op.get_bind().dialect.name)
     op.drop_index("ix_hub_accounts_account", "hub_accounts")
     op.drop_table("hub_accounts")
