@@ -208,10 +208,6 @@ class Module:
         self._unsynced.clear()
         self._become(None)
 
-    def set_trainee(self, value: str) -> None:
-        """Kept for older notebooks: the same as :meth:`sign_in`."""
-        self.sign_in(value)
-
     # --- listeners -------------------------------------------------------------------
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every sign-in and every finished exercise."""

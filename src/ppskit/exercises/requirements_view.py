@@ -272,11 +272,11 @@ class RequirementsView(Displayed):
         if self._widget is None:
             import ipywidgets as w
 
-            from ppskit.exercises.widgets import _CARD, _FULL, TraineePrompt
+            from ppskit.exercises.widgets import _CARD, _FULL, SignInBox
 
             self._panel = w.HTML(self.html(), layout=_FULL)
             self._message = w.HTML(layout=_FULL)
-            self.trainee_prompt = TraineePrompt(self.show_for, button="Show my rules")
+            self.trainee_prompt = SignInBox(self.show_for, button="Show my rules")
             who = [self.trainee_prompt.widget] if self.module.trainee is None else []
             self._who = w.VBox(who)
             self._widget = w.VBox([self._panel, self._who, self._message], layout=_CARD)
@@ -286,7 +286,7 @@ class RequirementsView(Displayed):
         """What "Show my rules" does: use this trainee id and show their profile."""
         self.widget  # noqa: B018  (make sure the widget exists)
         try:
-            self.module.set_trainee(trainee_id)
+            self.module.sign_in(trainee_id)
         except ValueError as exc:
             self._message.value = esc(str(exc))
             return

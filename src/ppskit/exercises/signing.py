@@ -115,9 +115,7 @@ class SigningView(Displayed):
             return self.message
         if self.module.trainee is None:
             try:
-                self.module.set_trainee(
-                    trainee_id if trainee_id is not None else self._trainee.value
-                )
+                self.module.sign_in(trainee_id if trainee_id is not None else self._trainee.value)
             except ValueError as exc:
                 self._say(str(exc))
                 return self.message

@@ -16,8 +16,6 @@ from pathlib import Path
 
 #: Environment variable that moves the journal folder (tests use a temporary folder).
 JOURNAL_ENV = "PPSKIT_JOURNAL_DIR"
-#: Environment variables naming the trainee, in the order they are consulted.
-TRAINEE_ENVS = ("PPSKIT_TRAINEE", "JUPYTERHUB_USER")
 
 # The same shape the ledger accepts for a trainee id.
 _TRAINEE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -42,15 +40,6 @@ def journal_root() -> Path:
         return root / "gradebook" / "journal"
     # Outside the course folder: keep it in the person's home folder, still local.
     return Path.home() / ".ppskit" / "journal"
-
-
-def trainee_from_env() -> str | None:
-    """The trainee id from ``$PPSKIT_TRAINEE`` or ``$JUPYTERHUB_USER``, if either is set."""
-    for name in TRAINEE_ENVS:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    return None
 
 
 def check_trainee_id(value: str) -> str:

@@ -110,10 +110,6 @@ class SignInBox:
         self._on_submit(self.text.value)
 
 
-#: Older name of :class:`SignInBox`.
-TraineePrompt = SignInBox
-
-
 class HeaderView(Displayed):
     """The top of every module: who is signed in (with Change), or the sign-in box;
     how many exercises are done; and the page's invisible active-time clock."""
