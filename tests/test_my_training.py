@@ -89,3 +89,23 @@ def test_page_for_a_remembered_trainee_shows_progress_in_words(ledger):
     html = view._page.value
     assert "&#10003; finished" in html  # a mark and a word, not colour alone
     assert "recorded, waiting for your trainer" in html
+
+
+def test_one_trainees_hours_are_read_alone_with_their_events(ledger):
+    from ppskit.imports import verify_hours, void_hours
+    from ppskit.ledger.api import hours_frame, record_module_hours
+
+    register_trainee(ledger, "t-301", name="Sam Other")
+    _finish_module(ledger, "culture")
+    mine = record_module_hours("t-300", "communication", active_minutes=1.0, db=ledger)
+    theirs = record_module_hours("t-301", "culture", db=ledger)
+    verify_hours([mine.entry_id], by="trainer", db=ledger)
+    void_hours(theirs.entry_id, reason="test", by="trainer", db=ledger)
+    everyone = hours_frame(db=ledger)
+    one = hours_frame(trainee="t-300", db=ledger)
+    want = everyone[everyone["trainee_id"] == "t-300"].reset_index(drop=True)
+    assert one.reset_index(drop=True).equals(want)
+    assert set(one["trainee_id"]) == {"t-300"} and bool(one["verified"].any())
+    assert my_training("t-300", db=ledger)["core"]["verified"] == float(
+        want.loc[want["verified"], "hours"].sum()
+    )

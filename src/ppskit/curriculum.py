@@ -201,10 +201,10 @@ def _module_hours_entries(trainee_id: str, db: str | None) -> dict[str, dict]:
     """Module id -> the trainee's live "Record my hours" entry (id, verified)."""
     from ppskit.ledger.api import hours_frame
 
-    df = hours_frame(db=db)
+    df = hours_frame(trainee=trainee_id, db=db)
     if df.empty or "note" not in df:
         return {}
-    mine = df[(df["trainee_id"] == trainee_id) & (df["source"] == "module") & ~df["voided"]]
+    mine = df[(df["source"] == "module") & ~df["voided"]]
     found: dict[str, dict] = {}
     for row in mine.itertuples():
         # The ledger marks a module's entry with the note "module:<module id>".

@@ -200,8 +200,9 @@ def drift(root: Path | None = None) -> list[str]:
     sentences."""
     out = []
     measured = curriculum_hours(root)
+    per_domain = domain_hours(measured)
     for d in load_framework().domains:
-        want = domain_hours(measured).get(d.id, 0.0)
+        want = per_domain.get(d.id, 0.0)
         if abs(d.planned_hours - want) > 1e-9:
             out.append(
                 f"domain {d.id}: planned_hours is {d.planned_hours:g} h, its modules and "
@@ -234,7 +235,8 @@ def write_hours(root: Path | None = None) -> list[str]:
     framework_file = Path(str(files("ppskit.framework").joinpath("competencies.yaml")))
     text = framework_file.read_text(encoding="utf-8")
     changed = []
-    for m in curriculum_hours(root).modules:
+    measured = curriculum_hours(root)
+    for m in measured.modules:
         new = _fmt(m.credited_hours)
         line = re.compile(r"(\{id: " + re.escape(m.module_id) + r",[^\n]*\bhours: )([\d.]+)(\})")
         found = line.search(text)
@@ -251,7 +253,7 @@ def write_hours(root: Path | None = None) -> list[str]:
         first["source"] = src.splitlines(keepends=True)
         if json.dumps(nb) != before:
             path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    for domain, hours in domain_hours(curriculum_hours(root)).items():
+    for domain, hours in domain_hours(measured).items():
         line = re.compile(
             r"(  - id: " + re.escape(domain) + r"\n(?:    [^\n]*\n)*?    planned_hours: )([\d.]+)"
         )

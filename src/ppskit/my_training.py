@@ -47,8 +47,8 @@ def my_training(trainee_id: str, *, db: str | None = None, as_of: date | None = 
     policy = load_policy(card["profile"] or None)
     status = compute_status(as_of=as_of, trainee=trainee_id, db=db).iloc[0]
     modules = progress_rows(trainee_id, db=db)
-    hours = hours_frame(db=db)
-    mine = hours[(hours["trainee_id"] == trainee_id) & ~hours["voided"]]
+    hours = hours_frame(trainee=trainee_id, db=db)
+    mine = hours[~hours["voided"]]
     guides = {g: load_guide(g) for g in available_guides()}
     checks = skill_check_rows(trainee_id, db=db)
     sessions = []

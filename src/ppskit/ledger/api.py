@@ -190,9 +190,11 @@ def record_exam_results(
     return outcome.written
 
 
-def _read(sql_table, db: str | None, order_by=None) -> pd.DataFrame:  # noqa: ANN001
+def _read(sql_table, db: str | None, order_by=None, where=None) -> pd.DataFrame:  # noqa: ANN001
     with read_connection(db) as conn:
         q = select(sql_table)
+        if where is not None:
+            q = q.where(where)
         if order_by is not None:
             q = q.order_by(order_by)
         result = conn.execute(q)
@@ -204,11 +206,18 @@ def trainees_frame(*, db: str | None = None) -> pd.DataFrame:
     return _read(trainees, db, trainees.c.trainee_id)
 
 
-def hours_frame(*, db: str | None = None) -> pd.DataFrame:
-    """Every hours entry with its current state: ``verified`` (at entry or by a later
+def hours_frame(*, trainee: str | None = None, db: str | None = None) -> pd.DataFrame:
+    """Every hours entry (of one ``trainee``, found by the ledger's index, or of
+    everyone) with its current state: ``verified`` (at entry or by a later
     verification), ``voided``, ``verified_by``."""
-    df = _read(hours_entries, db, hours_entries.c.entry_id)
-    ev = _read(hours_events, db, hours_events.c.event_id)
+    mine = hours_entries.c.trainee_id == trainee if trainee is not None else None
+    df = _read(hours_entries, db, hours_entries.c.entry_id, mine)
+    theirs = (
+        hours_events.c.entry_id.in_(select(hours_entries.c.entry_id).where(mine))
+        if trainee is not None
+        else None
+    )
+    ev = _read(hours_events, db, hours_events.c.event_id, theirs)
     ver = ev[ev["kind"] == "verify"].drop_duplicates("entry_id").set_index("entry_id")
     void = set(ev.loc[ev["kind"] == "void", "entry_id"])
     if df.empty:
